@@ -1,0 +1,1 @@
+"""costcalc.check."""

@@ -1,0 +1,38 @@
+"""Every choice a user can make on the command line, as enums in one light module.
+
+Kept free of imports so the CLI can declare its options without loading the
+stages that use them.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class OutputFormat(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+class InputFormat(str, Enum):
+    TEXT = "text"
+    CHAT = "chat"
+    JSONL = "jsonl"
+
+
+class Per(str, Enum):
+    HOUR = "hour"
+    DAY = "day"
+    MONTH = "month"
+
+    @property
+    def hours(self) -> int:
+        """A month is 730 hours, as cloud bills count it."""
+        return {Per.HOUR: 1, Per.DAY: 24, Per.MONTH: 730}[self]
+
+
+class SortKey(str, Enum):
+    COST = "cost"
+    LATENCY = "latency"

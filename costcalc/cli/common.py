@@ -1,0 +1,40 @@
+"""Options and helpers shared by the commands (output format, pricing sources)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from costcalc.errors import CostcalcError
+from costcalc.choices import OutputFormat
+
+OutputOpt = typer.Option(
+    None, "--output", help="table (default), json, csv or markdown.", case_sensitive=False
+)
+JsonOpt = typer.Option(False, "--json", help="Same as --output json.")
+PricingOpt = typer.Option(
+    None,
+    "--pricing",
+    help="An extra price table (YAML); repeatable; later tables override earlier ones.",
+    exists=False,
+)
+
+
+def output_format(output: Optional[OutputFormat], as_json: bool) -> OutputFormat:
+    if as_json:
+        if output not in (None, OutputFormat.JSON):
+            raise CostcalcError(f"--json conflicts with --output {output.value}")
+        return OutputFormat.JSON
+    return output or OutputFormat.TABLE
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def pricing_paths(paths: Optional[list[Path]]) -> list[Path]:
+    return list(paths or [])

@@ -1,0 +1,89 @@
+"""`costcalc count`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from costcalc.cli.app import app
+from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format
+from costcalc.choices import InputFormat, OutputFormat
+
+
+def resolve_tokenizer(model: Optional[str], encoding: Optional[str], pricing: list[Path]):
+    """The tokenizer named by -m (through the catalog) or -e; o200k_base by default."""
+    from costcalc.errors import CostcalcError
+    from costcalc.tokens import Tokenizer, _spec
+
+    if model and encoding:
+        raise CostcalcError("give either --model or --encoding, not both")
+    if model:
+        from costcalc.catalog import load_catalog
+
+        entry = load_catalog(pricing).resolve(model)
+        _spec(entry.tokenizer.encoding)
+        return entry.tokenizer, entry.id
+    name = encoding or "o200k_base"
+    _spec(name)  # unknown encodings fail here, before any reading
+    return Tokenizer(name), None
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def emit(renderable) -> None:
+    from costcalc.render.common import stdout_console
+
+    if isinstance(renderable, str):
+        sys.stdout.write(renderable if renderable.endswith("\n") else renderable + "\n")
+        sys.stdout.flush()
+    else:
+        stdout_console().print(renderable)
+
+
+@app.command("count")
+def count_cmd(
+    paths: Optional[list[str]] = typer.Argument(
+        None, help="Files, directories (walked recursively) or - for stdin; none reads stdin."
+    ),
+    model: Optional[str] = typer.Option(None, "-m", "--model", help="Count with this model's tokenizer."),
+    encoding: Optional[str] = typer.Option(None, "-e", "--encoding", help="o200k_base or cl100k_base."),
+    fmt: InputFormat = typer.Option(InputFormat.TEXT, "--format", help="text, chat or jsonl."),
+    glob: Optional[str] = typer.Option(None, "--glob", help="In directories, only files matching this pattern."),
+    pricing: Optional[list[Path]] = PricingOpt,
+    output: Optional[OutputFormat] = OutputOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Count the tokens of prompts, exactly and offline.
+
+    A count equals tiktoken's encode_ordinary over the whole text; models
+    without a public tokenizer are counted with a stand-in times a published
+    ratio and marked approximate (~).
+
+    Example: cat prompt.txt | costcalc count -m gpt-4o --json
+    """
+    from costcalc.counting import count_inputs
+    from costcalc.render import count as render_count
+    from costcalc.render.progress import DelayedProgress
+
+    out = output_format(output, as_json)
+    tok, model_id = resolve_tokenizer(model, encoding, pricing or [])
+    with DelayedProgress("counting") as progress:
+        report = count_inputs(paths or [], tok, fmt, model=model_id, glob=glob, progress=progress)
+    for skipped in report.skipped:
+        warn(f"skipped {skipped.path}: {skipped.reason}")
+    for message in report.warnings:
+        warn(message)
+    emit(render_count.render(report, out, console=_console_for_table(out)))
+
+
+def _console_for_table(out: OutputFormat):
+    if out is not OutputFormat.TABLE:
+        return None
+    from costcalc.render.common import stdout_console
+
+    return stdout_console()

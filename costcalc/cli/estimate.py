@@ -1,0 +1,146 @@
+"""`costcalc estimate`."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from costcalc.cli.app import app
+from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format
+from costcalc.choices import InputFormat, OutputFormat, Per, SortKey
+from costcalc.errors import CostcalcError, ExitCode
+
+
+def _decimal(value: Optional[str], flag: str) -> Optional[Decimal]:
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CostcalcError(f"{flag}: expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise CostcalcError(f"{flag}: expected a finite number, got {value!r}")
+    return number
+
+
+def _whole(value: Optional[int], flag: str, minimum: int = 0) -> Optional[int]:
+    if value is not None and value < minimum:
+        raise CostcalcError(f"{flag} must be >= {minimum}, got {value}")
+    return value
+
+
+@app.command("estimate")
+def estimate_cmd(
+    paths: Optional[list[str]] = typer.Argument(
+        None, help="Prompt files, directories or - (stdin); none reads stdin."
+    ),
+    models: Optional[list[str]] = typer.Option(None, "-m", "--model", help="A model id (repeatable)."),
+    all_models: bool = typer.Option(False, "--all", help="Every model in the catalog."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="Every model of this provider."),
+    input_tokens: Optional[int] = typer.Option(None, "--input-tokens", help="Skip counting: this many input tokens."),
+    output_tokens: int = typer.Option(0, "--output-tokens", help="Output tokens per call."),
+    reasoning_tokens: int = typer.Option(0, "--reasoning-tokens", help="Reasoning tokens per call (billed as output)."),
+    cached_fraction: Optional[str] = typer.Option(None, "--cached-fraction", help="Share of the input read from the prompt cache (0-1)."),
+    cache_write_fraction: Optional[str] = typer.Option(None, "--cache-write-fraction", help="Share of the input written to the prompt cache (0-1)."),
+    batch: bool = typer.Option(False, "--batch", help="Batch-API prices."),
+    calls: Optional[int] = typer.Option(None, "--calls", help="Calls per --per period, for volume figures."),
+    per: Per = typer.Option(Per.MONTH, "--per", help="hour, day or month (730 hours)."),
+    tpm_limit: Optional[int] = typer.Option(None, "--tpm-limit", help="Your tokens-per-minute rate limit."),
+    rpm_limit: Optional[int] = typer.Option(None, "--rpm-limit", help="Your requests-per-minute rate limit."),
+    sort: SortKey = typer.Option(SortKey.COST, "--sort", help="cost or latency."),
+    max_latency: Optional[float] = typer.Option(None, "--max-latency", help="Only models at most this many seconds per call."),
+    max_cost: Optional[str] = typer.Option(None, "--max-cost", help="Only models at most this many USD per call."),
+    per_input: bool = typer.Option(False, "--per-input", help="One row per input instead of one request of all inputs."),
+    fmt: InputFormat = typer.Option(InputFormat.TEXT, "--format", help="text, chat or jsonl (one request per line)."),
+    glob: Optional[str] = typer.Option(None, "--glob", help="In directories, only files matching this pattern."),
+    pricing: Optional[list[Path]] = PricingOpt,
+    output: Optional[OutputFormat] = OutputOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Estimate the cost and latency of a call, per model and at volume.
+
+    The inputs together form one request (use --per-input for one each;
+    JSONL is always one request per line). Latency the tables cannot
+    support is shown as unknown. Exits 1 when no model meets the limits given.
+
+    Example: costcalc estimate prompt.txt -m gpt-4o -m claude-sonnet-4-5 --output-tokens 800 --calls 10000 --per day
+    """
+    from costcalc.catalog import load_catalog
+    from costcalc.compare import Query, compare
+    from costcalc.render import estimate as render_estimate
+    from costcalc.render.common import stdout_console
+    from costcalc.render.progress import DelayedProgress
+
+    out = output_format(output, as_json)
+    for flag, value in (("--output-tokens", output_tokens), ("--reasoning-tokens", reasoning_tokens),
+                        ("--input-tokens", input_tokens)):
+        _whole(value, flag)
+    _whole(calls, "--calls", 1)
+    _whole(tpm_limit, "--tpm-limit", 1)
+    _whole(rpm_limit, "--rpm-limit", 1)
+    if max_latency is not None and not max_latency > 0:
+        raise CostcalcError(f"--max-latency must be > 0, got {max_latency}")
+    if input_tokens is not None and paths:
+        raise CostcalcError("give either PATHs or --input-tokens, not both")
+    query = Query(
+        paths=tuple(paths or ()),
+        fmt=fmt,
+        glob=glob,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        reasoning_tokens=reasoning_tokens,
+        cached_fraction=_decimal(cached_fraction, "--cached-fraction") or Decimal(0),
+        cache_write_fraction=_decimal(cache_write_fraction, "--cache-write-fraction") or Decimal(0),
+        batch=batch,
+        calls=calls,
+        per=per,
+        per_input=per_input,
+        sort=sort,
+        max_latency=max_latency,
+        max_cost=_decimal(max_cost, "--max-cost"),
+        tpm_limit=tpm_limit,
+        rpm_limit=rpm_limit,
+    )
+    catalog = load_catalog(pricing or [])
+    entries = []
+    if all_models or provider:
+        entries = catalog.entries(provider=provider)
+        if provider and not entries:
+            raise CostcalcError(
+                f"no models for provider {provider!r}; known providers: {', '.join(catalog.providers())}"
+            )
+    entries += [catalog.resolve(m) for m in models or []]
+    entries = list({e.key: e for e in entries}.values())
+    with DelayedProgress("counting") as progress:
+        result = compare(entries, query, progress)
+    for report in result.counts[:1]:
+        for skipped in report.skipped:
+            print(f"warning: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+        for message in report.warnings:
+            print(f"warning: {message}", file=sys.stderr)
+    for row in result.rows:
+        if row.estimate.fits_context is False:
+            print(
+                f"warning: {row.estimate.key}: the request "
+                f"({row.estimate.input_tokens + row.estimate.output_tokens + row.estimate.reasoning_tokens:,} tokens) "
+                f"does not fit its context window of {row.estimate.context_window:,}",
+                file=sys.stderr,
+            )
+    for line in result.dropped:
+        print(f"filtered out: {line}", file=sys.stderr)
+    console = stdout_console() if out is OutputFormat.TABLE else None
+    rendered = render_estimate.render(result, out, console)
+    if isinstance(rendered, str):
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+    else:
+        console.print(rendered)
+        line = render_estimate.summary(result)
+        if line:
+            console.print(line, highlight=False)
+    if result.breached:
+        print("error: no model meets the limits given", file=sys.stderr)
+        raise typer.Exit(int(ExitCode.BREACH))

@@ -1,0 +1,66 @@
+"""The one error family, and the exit codes every command uses.
+
+Library code raises a subclass of :class:`CostcalcError` with a message a user
+can act on; only the CLI catches it, prints ``error: <message>`` on stderr and
+exits with :attr:`ExitCode.USAGE`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    BREACH = 1  # a budget or limit was breached
+    USAGE = 2  # usage, input or configuration error
+
+
+class CostcalcError(Exception):
+    """A mistake in what the user gave us: arguments, files, tables or config."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(CostcalcError):
+    """A prompt file, directory, glob or stdin that cannot be used."""
+
+
+class EncodingError(CostcalcError):
+    """An unknown or corrupt tokenizer encoding."""
+
+
+class PricingError(CostcalcError):
+    """A price table that cannot be loaded, or a price that does not exist."""
+
+
+class UnknownModelError(PricingError):
+    """A model id that is in no loaded table."""
+
+    def __init__(self, model: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
+        self.model = model
+        self.suggestions = tuple(suggestions)
+        message = f"unknown model {model!r}"
+        if self.suggestions:
+            message += "; did you mean " + ", ".join(self.suggestions) + "?"
+        super().__init__(message, hint="`costcalc models --search TEXT` lists the known ids")
+
+
+class MissingPriceError(PricingError):
+    """The model is known but has no price for what was asked (never priced as $0)."""
+
+
+class ConfigError(CostcalcError):
+    """A costcalc.yaml (or a baseline report) that cannot be used."""
+
+
+class BenchError(CostcalcError):
+    """A benchmark that cannot run as asked."""

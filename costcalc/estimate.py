@@ -1,0 +1,245 @@
+"""Per-call and at-volume cost and latency for one model: pure arithmetic on plain data.
+
+Money is exact: prices are USD per 1M tokens as Decimals, token counts are
+ints, and a cost is ``tokens * price / 10**6`` with no rounding. Latency is a
+float in seconds, or None when the table has no throughput to support it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from costcalc.catalog.entry import ModelEntry, Prices
+from costcalc.choices import Per
+from costcalc.errors import CostcalcError, MissingPriceError
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+HOURS_PER_MONTH = Per.MONTH.hours
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one call sends and gets back.
+
+    ``cached_fraction`` of the input is read from the prompt cache and
+    ``cache_write_fraction`` written to it; both are rounded to whole tokens
+    half-to-even (see :func:`split_input`).
+    """
+
+    input_tokens: int
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_fraction: Decimal = ZERO
+    cache_write_fraction: Decimal = ZERO
+    batch: bool = False
+    exact_tokens: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("input_tokens", "output_tokens", "reasoning_tokens"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise CostcalcError(f"{name.replace('_', ' ')} must be a whole number >= 0, got {value!r}")
+        for name in ("cached_fraction", "cache_write_fraction"):
+            value = Decimal(getattr(self, name))
+            if not value.is_finite() or not ZERO <= value <= ONE:
+                raise CostcalcError(f"{name.replace('_', ' ')} must be between 0 and 1, got {value}")
+        if Decimal(self.cached_fraction) + Decimal(self.cache_write_fraction) > ONE:
+            raise CostcalcError(
+                "cached fraction + cache write fraction must not exceed 1 "
+                f"(got {self.cached_fraction} + {self.cache_write_fraction})"
+            )
+
+
+@dataclass(frozen=True)
+class Volume:
+    calls: int
+    per: Per
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.calls, int) or isinstance(self.calls, bool) or self.calls <= 0:
+            raise CostcalcError(f"calls must be a whole number > 0, got {self.calls!r}")
+
+
+@dataclass(frozen=True)
+class Cost:
+    input: Decimal
+    cached_input: Decimal
+    cache_write: Decimal
+    output: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Latency:
+    ttft: float | None
+    total: float | None
+    ttft_p90: float | None = None
+    total_p90: float | None = None
+
+
+@dataclass(frozen=True)
+class VolumeEstimate:
+    calls: int
+    per: Per
+    calls_per_month: Decimal
+    cost_per_month_usd: Decimal
+    tokens_per_minute: Decimal
+    requests_per_minute: Decimal
+    concurrency: float | None  # Little's law; None when latency is unknown
+
+
+@dataclass(frozen=True)
+class Estimate:
+    model: str
+    provider: str
+    exact_tokens: bool
+    input_tokens: int
+    cached_input_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    batch: bool
+    cost: Cost
+    latency: Latency
+    context_window: int | None
+    fits_context: bool | None  # None when the table gives no context window
+    tier_above: int | None  # the long-context tier used, if any
+    volume: VolumeEstimate | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}/{self.model}"
+
+
+def split_input(input_tokens: int, cached: Decimal, write: Decimal) -> tuple[int, int, int]:
+    """(uncached, cached, cache-write) whole tokens; fractions round half to even."""
+    n = Decimal(input_tokens)
+    cached_n = int((n * Decimal(cached)).to_integral_value(ROUND_HALF_EVEN))
+    write_n = int((n * Decimal(write)).to_integral_value(ROUND_HALF_EVEN))
+    write_n = min(write_n, input_tokens - cached_n)
+    return input_tokens - cached_n - write_n, cached_n, write_n
+
+
+def prices_for(entry: ModelEntry, input_tokens: int) -> tuple[Prices, int | None]:
+    """The prices that apply: the highest tier whose threshold the input strictly exceeds."""
+    chosen, above = entry.prices, None
+    for tier in entry.tiers:
+        if input_tokens > tier.above_input_tokens:
+            chosen, above = tier.prices, tier.above_input_tokens
+    return chosen, above
+
+
+def _need(entry: ModelEntry, prices: Prices, name: str, tier: int | None) -> Decimal:
+    value = getattr(prices, name)
+    if value is None:
+        where = f" above {tier:,} input tokens" if tier is not None else ""
+        raise MissingPriceError(
+            f"{entry.key}: the table has no {name.replace('_', ' ')} price{where}",
+            hint="add it to a table passed with --pricing, or choose another model",
+        )
+    return value
+
+
+def _per_token(tokens: int, per_million: Decimal) -> Decimal:
+    return (Decimal(tokens) * per_million).scaleb(-6)
+
+
+def call_cost(entry: ModelEntry, request: Request) -> tuple[Cost, int | None, tuple[int, int, int]]:
+    prices, tier = prices_for(entry, request.input_tokens)
+    uncached, cached, write = split_input(
+        request.input_tokens, request.cached_fraction, request.cache_write_fraction
+    )
+    mode = "batch_" if request.batch else ""
+    input_price = _need(entry, prices, f"{mode}input", tier)
+    output_price = _need(entry, prices, f"{mode}output", tier)
+    cost_input = _per_token(uncached, input_price)
+    cost_cached = ZERO
+    if cached:
+        cost_cached = _per_token(cached, _need(entry, prices, f"{mode}cached_input", tier))
+    cost_write = ZERO
+    if write:
+        if request.batch:
+            raise MissingPriceError(f"{entry.key}: batch prompt-cache writes are not priced")
+        cost_write = _per_token(write, _need(entry, prices, "cache_write", tier))
+    cost_output = _per_token(request.output_tokens + request.reasoning_tokens, output_price)
+    total = cost_input + cost_cached + cost_write + cost_output
+    return Cost(cost_input, cost_cached, cost_write, cost_output, total), tier, (uncached, cached, write)
+
+
+def _latency(entry: ModelEntry, request: Request) -> Latency:
+    tp = entry.throughput
+    if tp is None:
+        return Latency(None, None)
+    generated = request.output_tokens + request.reasoning_tokens
+
+    def one(ttft: float | None, tps: float | None) -> tuple[float | None, float | None]:
+        if ttft is not None and tp.prefill_tps:
+            # a published TTFT is for a short prompt; a long prompt adds its prefill time
+            ttft = ttft + request.input_tokens / tp.prefill_tps
+        if ttft is None:
+            return None, None
+        if generated == 0:
+            return ttft, ttft
+        if not tps:
+            return ttft, None
+        return ttft, ttft + generated / tps
+
+    ttft, total = one(tp.ttft_s, tp.output_tps)
+    ttft90, total90 = (None, None)
+    if tp.ttft_p90_s is not None or tp.output_tps_p90 is not None:
+        ttft90, total90 = one(
+            tp.ttft_p90_s if tp.ttft_p90_s is not None else tp.ttft_s,
+            tp.output_tps_p90 if tp.output_tps_p90 is not None else tp.output_tps,
+        )
+    return Latency(ttft, total, ttft90, total90)
+
+
+def _volume(request: Request, cost: Cost, latency: Latency, volume: Volume) -> VolumeEstimate:
+    calls = Decimal(volume.calls)
+    hours = Decimal(volume.per.hours)
+    per_month = calls * HOURS_PER_MONTH / hours
+    per_minute = calls / (hours * 60)
+    tokens = request.input_tokens + request.output_tokens + request.reasoning_tokens
+    concurrency = None
+    if latency.total is not None:
+        concurrency = float(per_minute) / 60.0 * latency.total
+    return VolumeEstimate(
+        calls=volume.calls,
+        per=volume.per,
+        calls_per_month=per_month,
+        cost_per_month_usd=cost.total * per_month,
+        tokens_per_minute=per_minute * tokens,
+        requests_per_minute=per_minute,
+        concurrency=concurrency,
+    )
+
+
+def estimate(entry: ModelEntry, request: Request, volume: Volume | None = None) -> Estimate:
+    """Cost and latency of ``request`` on ``entry`` (and at ``volume``, if given)."""
+    cost, tier, (_, cached, write) = call_cost(entry, request)
+    latency = _latency(entry, request)
+    needed = request.input_tokens + request.output_tokens + request.reasoning_tokens
+    fits = None if entry.context_window is None else needed <= entry.context_window
+    if fits and entry.max_output_tokens is not None:
+        fits = request.output_tokens + request.reasoning_tokens <= entry.max_output_tokens
+    return Estimate(
+        model=entry.id,
+        provider=entry.provider,
+        exact_tokens=request.exact_tokens,
+        input_tokens=request.input_tokens,
+        cached_input_tokens=cached,
+        cache_write_tokens=write,
+        output_tokens=request.output_tokens,
+        reasoning_tokens=request.reasoning_tokens,
+        batch=request.batch,
+        cost=cost,
+        latency=latency,
+        context_window=entry.context_window,
+        fits_context=fits,
+        tier_above=tier,
+        volume=None if volume is None else _volume(request, cost, latency, volume),
+    )

@@ -1,0 +1,168 @@
+"""Shared pieces of every renderer: output formats, exact JSON, consoles, number formatting.
+
+Renderers format; they never compute. Each returns a string (JSON, CSV,
+markdown) or a rich renderable (tables).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import fields, is_dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from costcalc.choices import OutputFormat  # noqa: F401  (re-exported for renderers)
+
+
+# ---------------------------------------------------------------- JSON
+
+_DEC_MARK = "\x00dec:"
+_DEC_RE = re.compile(r'"\\u0000dec:([-0-9.]+)"')
+
+
+def decimal_text(value: Decimal) -> str:
+    """The exact value, without exponent or trailing zeros: ``0.0075``, ``1000``."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return _DEC_MARK + decimal_text(obj)
+    if isinstance(obj, Enum):
+        return obj.value
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:  # NaN has no JSON form
+        return None
+    return obj
+
+
+def to_json(obj: Any, indent: int | None = 2) -> str:
+    """JSON where every Decimal is written as a number from its exact value."""
+    text = json.dumps(_plain(obj), indent=indent, ensure_ascii=False)
+    return _DEC_RE.sub(lambda m: m.group(1), text)
+
+
+# ---------------------------------------------------------------- CSV / markdown
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else cell_text(v) for v in row])
+    return buf.getvalue()
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(header: Sequence[str], rows: Iterable[Sequence[Any]], align: str = "") -> str:
+    """A GitHub-flavoured table; ``align`` is one letter per column (l/r), default left."""
+    head = "| " + " | ".join(_md_escape(h) for h in header) + " |"
+    marks = []
+    for i in range(len(header)):
+        marks.append("---:" if i < len(align) and align[i] == "r" else "---")
+    lines = [head, "| " + " | ".join(marks) + " |"]
+    for row in rows:
+        lines.append("| " + " | ".join(_md_escape(cell_text(v)) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+# ---------------------------------------------------------------- people's numbers
+
+UNKNOWN = "—"
+
+
+def money(value: Decimal | None, *, sign: bool = True) -> str:
+    """Readable money: 4 significant figures below a cent, cents above, thousands separators."""
+    if value is None:
+        return UNKNOWN
+    prefix = "$" if sign else ""
+    if value == 0:
+        return f"{prefix}0"
+    mag = abs(value)
+    if mag >= 100:
+        text = f"{value:,.0f}"
+    elif mag >= 1:
+        text = f"{value:,.2f}"
+    else:
+        # four significant figures, no exponent
+        q = Decimal(1).scaleb(mag.adjusted() - 3)
+        text = decimal_text(value.quantize(q))
+    if text.startswith("-"):
+        return "-" + prefix + text[1:]
+    return prefix + text
+
+
+def count(value: int | None, approximate: bool = False) -> str:
+    """Token counts with thousands separators; approximate ones marked ``~``."""
+    if value is None:
+        return UNKNOWN
+    return ("~" if approximate else "") + f"{value:,}"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return UNKNOWN
+    if value < 10:
+        return f"{value:.2f} s"
+    if value < 600:
+        return f"{value:.1f} s"
+    return f"{value / 60:.1f} min"
+
+
+# ---------------------------------------------------------------- consoles
+
+
+def no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def stdout_console(width: int | None = None):
+    from rich.console import Console
+
+    return Console(file=sys.stdout, no_color=no_color(), width=width, soft_wrap=False)
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(file=sys.stderr, no_color=no_color(), highlight=False)
+
+
+def table_box(console) -> Any:
+    """Rich box lines on a terminal, plain spaced columns when piped."""
+    from rich import box
+
+    return box.ROUNDED if console.is_terminal else box.SIMPLE_HEAD

@@ -1,0 +1,1 @@
+"""The bundled price and throughput tables (installed as costcalc.pricing)."""

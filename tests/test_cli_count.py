@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from costcalc.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def test_stdin_json():
+    result = run("count", "--json", input="hello world")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == {
+        "encoding": "o200k_base",
+        "model": None,
+        "exact": True,
+        "ratio": 1,
+        "inputs": [{"path": "-", "tokens": 2, "chars": 11, "bytes": 11}],
+        "skipped": [],
+        "total_tokens": 2,
+    }
+
+
+def test_encoding_option_and_special_tokens_as_text():
+    result = run("count", "-e", "cl100k_base", "--json", input="<|endoftext|>")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["total_tokens"] == 7
+
+
+def test_directory_skips_binary_with_warning(tmp_path):
+    (tmp_path / "a.txt").write_text("hello")
+    (tmp_path / "b.bin").write_bytes(b"\x00\x01")
+    result = run("count", str(tmp_path), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["skipped"] == [{"path": str(tmp_path / "b.bin"), "reason": "binary file"}]
+    assert f"warning: skipped {tmp_path / 'b.bin'}: binary file" in result.stderr
+
+
+def test_csv_and_markdown(tmp_path):
+    (tmp_path / "a.txt").write_text("hello world")
+    csv = run("count", str(tmp_path / "a.txt"), "--output", "csv").stdout
+    assert csv.splitlines() == ["path,tokens,chars,bytes", f"{tmp_path / 'a.txt'},2,11,11", "TOTAL,2,,"]
+    md = run("count", str(tmp_path / "a.txt"), "--output", "markdown").stdout
+    assert "| path | tokens | chars | bytes |" in md
+    assert "| **total** | 2 |" in md
+
+
+def test_table_is_plain_when_piped(tmp_path):
+    (tmp_path / "a.txt").write_text("hello world " * 1000)
+    result = run("count", str(tmp_path / "a.txt"))
+    assert result.exit_code == 0
+    assert "2,000" in result.stdout  # thousands separators
+    assert "\x1b[" not in result.stdout  # no colour codes when not a terminal
+
+
+@pytest.mark.parametrize(
+    ("args", "input", "message"),
+    [
+        (["count", "nope.txt"], None, "error: nope.txt: no such file or directory\n"),
+        (["count", "-e", "p99k"], "x", "error: unknown encoding 'p99k'; known encodings: cl100k_base, o200k_base\n"),
+        (["count"], "", "error: stdin is empty: pipe a prompt in, or give a PATH\n"),
+        (["count", "--json", "--output", "csv"], "x", "error: --json conflicts with --output csv\n"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, input, message):
+    result = run(*args, input=input)
+    assert result.exit_code == 2
+    assert result.stderr == message
+    assert "Traceback" not in result.stderr
+
+
+def test_binary_named_explicitly_is_an_error(tmp_path):
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x7fELF\x00\x00")
+    result = run("count", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {path}: is a binary file, not a prompt\n"
+
+
+def test_malformed_chat_names_file_and_line(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('[\n{"role": "user", "content": "hi"},\n')
+    result = run("count", str(path), "--format", "chat")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}:3: not valid JSON")
+
+
+def test_invalid_utf8_warns(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"hello \xff")
+    result = run("count", str(path), "--json")
+    assert result.exit_code == 0
+    assert f"warning: {path}: 1 invalid UTF-8 sequence" in result.stderr
+
+
+def test_help_ends_with_example():
+    for command in ("count", "estimate"):
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        assert "Example: " in result.stdout
