@@ -1,0 +1,445 @@
+"""The bundled price tables (pricing/*.yaml) against the reference data they were copied from.
+
+Every price, context window, max output and deprecation date must equal LiteLLM's
+``model_prices_and_context_window.json`` (litellm 1.109.1, ``../shared/data/reference/``)
+exactly, and every throughput figure must come from a row of the reference
+``throughput.md``. This file deliberately does not use ``costcalc.catalog``: it reads the
+YAML itself, with numbers as exact decimals, so a loader bug cannot hide a table bug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+PRICING = REPO / "pricing"
+REFERENCE_DIR = Path(
+    os.environ.get("COSTCALC_REFERENCE_DIR", REPO.parent / "shared" / "data" / "reference")
+)
+LITELLM = REFERENCE_DIR / "litellm_model_prices.json"
+THROUGHPUT_MD = REFERENCE_DIR / "throughput.md"
+
+FIRST_PARTY = {"openai", "anthropic", "google", "xai", "deepseek", "mistral"}
+HOSTS = {"groq", "cerebras", "together", "fireworks"}
+
+# provider id -> (reference key prefixes, tried in order; litellm_provider the entry must have)
+REFERENCE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "openai": (("",), "openai"),
+    "anthropic": (("",), "anthropic"),
+    # gemini/... is the Gemini API; the bare gemini-* keys are mostly Vertex AI (which the
+    # litellm_provider check rejects), except a few -latest ids that only exist bare.
+    "google": (("gemini/", ""), "gemini"),
+    "xai": (("xai/", ""), "xai"),
+    "deepseek": (("deepseek/", ""), "deepseek"),
+    "mistral": (("mistral/", ""), "mistral"),
+    "groq": (("groq/",), "groq"),
+    "cerebras": (("cerebras/",), "cerebras"),
+    "together": (("together_ai/",), "together_ai"),
+    # Fireworks ids are the full API path, accounts/fireworks/models/<name>
+    "fireworks": (("fireworks_ai/",), "fireworks_ai"),
+}
+
+# Models (or aliases) allowed to have no reference entry: "provider/name" -> the reason.
+# Empty on purpose: every bundled price is checked against the reference.
+NO_REFERENCE_ALLOWED: dict[str, str] = {}
+
+PRICE_KEYS = (
+    "input", "cached_input", "cache_write", "output",
+    "batch_input", "batch_cached_input", "batch_output",
+    "flex_input", "flex_output", "priority_input", "priority_output",
+)  # fmt: skip
+TOP_KEYS = {"schema_version", "provider", "source", "as_of", "tokenizer", "models"}
+MODEL_KEYS = {
+    "aliases", "tokenizer", "context_window", "max_output_tokens", "price", "tiers",
+    "throughput", "deprecated", "source", "as_of", "notes", "provider",
+}  # fmt: skip
+THROUGHPUT_FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
+DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
+
+# How LiteLLM's per-token fields map onto the format's price keys. Fields with no place in
+# the format (cache reads at flex/priority rates, batch cache writes, 1-hour / 12-hour cache
+# writes, "ultrafast"/"decisions" modes, audio/image tokens) are not compared.
+_BASE = {
+    "input_cost_per_token": "input",
+    "cache_read_input_token_cost": "cached_input",
+    "cache_creation_input_token_cost": "cache_write",
+    "output_cost_per_token": "output",
+}
+_MODE = {
+    "": {"input": "input", "cached_input": "cached_input", "cache_write": "cache_write",
+         "output": "output"},
+    "_batches": {"input": "batch_input", "cached_input": "batch_cached_input",
+                 "output": "batch_output"},
+    "_flex": {"input": "flex_input", "output": "flex_output"},
+    "_priority": {"input": "priority_input", "output": "priority_output"},
+}  # fmt: skip
+_FIELD = re.compile(
+    r"(input_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost"
+    r"|output_cost_per_token)(?:_above_(\d+)k_tokens)?(_batches|_flex|_priority)?"
+)
+
+
+class DecimalLoader(yaml.SafeLoader):
+    """yaml.safe_load, but floats are read as exact Decimals from their text."""
+
+
+DecimalLoader.add_constructor(
+    "tag:yaml.org,2002:float",
+    lambda loader, node: Decimal(loader.construct_scalar(node).replace("_", "")),
+)
+
+
+def per_million(per_token: float) -> Decimal:
+    return Decimal(str(per_token)) * 10**6
+
+
+def expected_prices(entry: dict) -> tuple[dict[str, Decimal], dict[int, dict[str, Decimal]]]:
+    """(base prices, {above_input_tokens: tier prices}) per 1M tokens, from a reference entry."""
+    base: dict[str, Decimal] = {}
+    tiers: dict[int, dict[str, Decimal]] = {}
+    for field, value in entry.items():
+        m = _FIELD.fullmatch(field)
+        if not m or not isinstance(value, (int, float)):
+            continue
+        key = _MODE[m[3] or ""].get(_BASE[m[1]])
+        if key is None:
+            continue
+        if key == "cache_write" and value == 0:
+            # LiteLLM writes 0 where cache writes are not billed separately (DeepSeek bills a
+            # cache miss at the input price). costcalc's cache_write *replaces* the input price
+            # for written tokens, so 0 would make them free: the tables leave it out instead.
+            continue
+        target = base if m[2] is None else tiers.setdefault(int(m[2]) * 1000, {})
+        target[key] = per_million(value)
+    return base, tiers
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=DecimalLoader)
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, dict]:
+    files = sorted(PRICING.glob("*.yaml"))
+    assert files, f"no price tables in {PRICING}"
+    return {p.name: load_yaml(p) for p in files}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    if not LITELLM.is_file():
+        pytest.skip(f"reference table not found at {LITELLM} (set COSTCALC_REFERENCE_DIR)")
+    return json.loads(LITELLM.read_text(encoding="utf-8"))
+
+
+def models_of(tables: dict[str, dict]):
+    """(file name, provider, model id, model mapping, table) for every bundled model."""
+    for name, t in tables.items():
+        for mid, m in (t.get("models") or {}).items():
+            yield name, m.get("provider", t["provider"]), str(mid), m, t
+
+
+def reference_key(ref: dict, provider: str, name: str) -> str | None:
+    # a provider not listed above: try "<provider>/name", then the bare name
+    prefixes, litellm_provider = REFERENCE_KEYS.get(provider, ((f"{provider}/", ""), provider))
+    for prefix in prefixes:
+        entry = ref.get(prefix + name)
+        if isinstance(entry, dict) and entry.get("litellm_provider") == litellm_provider:
+            return prefix + name
+    return None
+
+
+def as_number(value) -> Decimal:
+    assert isinstance(value, (int, Decimal)) and not isinstance(value, bool), (
+        f"{value!r} is not a plain number"
+    )
+    return Decimal(value)
+
+
+def show(value: Decimal | None) -> str:
+    return "none" if value is None else format(value.normalize(), "f")
+
+
+def yaml_prices(block: dict | None) -> dict[str, Decimal]:
+    return {k: as_number(v) for k, v in (block or {}).items() if k != "above_input_tokens"}
+
+
+# ---------------------------------------------------------------------------------------
+# Structure
+
+
+def test_files_are_well_formed(tables):
+    problems = []
+    for name, t in tables.items():
+        if set(t) - TOP_KEYS:
+            problems.append(f"{name}: unknown top-level keys {sorted(set(t) - TOP_KEYS)}")
+        if t.get("schema_version") != 1:
+            problems.append(f"{name}: schema_version must be 1")
+        if t.get("provider") != Path(name).stem:
+            problems.append(f"{name}: provider {t.get('provider')!r} does not match the file")
+        if not str(t.get("source", "")).startswith("https://"):
+            problems.append(f"{name}: source must be the provider's pricing page URL")
+        if not (isinstance(t.get("as_of"), str) and DATE.fullmatch(t["as_of"])):
+            problems.append(f"{name}: as_of must be a quoted YYYY-MM-DD / YYYY-MM string")
+        if not t.get("models"):
+            problems.append(f"{name}: no models")
+    for name, _provider, mid, m, _ in models_of(tables):
+        where = f"{name}: {mid}"
+        if set(m) - MODEL_KEYS:
+            problems.append(f"{where}: unknown keys {sorted(set(m) - MODEL_KEYS)}")
+        price = m.get("price") or {}
+        if set(price) - set(PRICE_KEYS):
+            problems.append(f"{where}: unknown price keys {sorted(set(price) - set(PRICE_KEYS))}")
+        if "input" not in price or "output" not in price:
+            problems.append(f"{where}: input and output prices are required")
+        for key, value in price.items():
+            if not isinstance(value, (int, Decimal)) or isinstance(value, bool) or value < 0:
+                problems.append(f"{where}: price.{key} = {value!r} is not a number >= 0")
+        above = [tier.get("above_input_tokens") for tier in m.get("tiers") or []]
+        if any(not isinstance(a, int) or a <= 0 for a in above) or above != sorted(set(above)):
+            problems.append(f"{where}: tiers must have ascending positive above_input_tokens")
+        for key in ("deprecated", "as_of"):
+            if key in m and not (isinstance(m[key], str) and DATE.fullmatch(m[key])):
+                problems.append(f"{where}: {key} must be a quoted YYYY-MM-DD / YYYY-MM string")
+    assert not problems, "\n".join(problems)
+
+
+def test_enough_models_providers_and_hosts(tables):
+    providers = Counter(provider for _, provider, *_ in models_of(tables))
+    assert sum(providers.values()) >= 60, providers
+    assert set(providers) >= FIRST_PARTY, f"missing: {sorted(FIRST_PARTY - set(providers))}"
+    assert len(HOSTS & set(providers)) >= 2, f"need two open-weight hosts, have {providers}"
+
+
+def test_no_name_appears_twice(tables):
+    seen: dict[str, str] = {}
+    clashes = []
+    for name, provider, mid, m, _ in models_of(tables):
+        for n in (mid, *(m.get("aliases") or [])):
+            key = str(n).casefold()  # names are resolved without a provider prefix
+            if key in seen:
+                clashes.append(f"{n!r}: {seen[key]} and {name} ({provider}/{mid})")
+            seen.setdefault(key, f"{name} ({provider}/{mid})")
+    assert not clashes, "\n".join(clashes)
+
+
+def test_throughput_blocks_have_source_and_date(tables):
+    problems = []
+    for name, _, mid, m, _ in models_of(tables):
+        tp = m.get("throughput")
+        if tp is None:
+            continue
+        figures = [k for k in THROUGHPUT_FIGURES if k in tp]
+        if not figures:
+            problems.append(f"{name}: {mid}: throughput without figures (leave it out)")
+        if set(tp) - {*THROUGHPUT_FIGURES, "source", "as_of"}:
+            problems.append(f"{name}: {mid}: unknown throughput keys")
+        if not str(tp.get("source", "")).strip():
+            problems.append(f"{name}: {mid}: throughput needs a source")
+        if not (isinstance(tp.get("as_of"), str) and DATE.fullmatch(tp["as_of"])):
+            problems.append(f"{name}: {mid}: throughput needs as_of YYYY-MM-DD / YYYY-MM")
+        for k in figures:
+            if as_number(tp[k]) <= 0:
+                problems.append(f"{name}: {mid}: throughput.{k} must be positive")
+    assert not problems, "\n".join(problems)
+
+
+def test_tokenizers(tables):
+    """OpenAI-family models count exactly; every stand-in says so and gives its ratio."""
+    problems = []
+    for name, provider, mid, m, t in models_of(tables):
+        tok = {**(t.get("tokenizer") or {}), **(m.get("tokenizer") or {})}
+        if not tok:
+            problems.append(f"{name}: {mid}: no tokenizer")
+            continue
+        if tok.get("encoding") not in ("o200k_base", "cl100k_base"):
+            problems.append(f"{name}: {mid}: unknown encoding {tok.get('encoding')!r}")
+        openai_family = provider == "openai" or "gpt-oss" in mid
+        if openai_family and tok.get("exact") is not True:
+            problems.append(f"{name}: {mid}: OpenAI tokenizers are public, count exactly")
+        if not openai_family and tok.get("exact") is not False:
+            problems.append(f"{name}: {mid}: not an OpenAI tokenizer, must be exact: false")
+        if tok.get("exact") is False and not (tok.get("ratio") and tok.get("ratio_source")):
+            problems.append(f"{name}: {mid}: a stand-in needs ratio and ratio_source")
+        if provider == "anthropic" and as_number(tok.get("ratio", 0)) != Decimal("1.16"):
+            problems.append(f"{name}: {mid}: Claude's ratio is 1.16 (VentureBeat 2025)")
+        legacy = mid.startswith(("gpt-4-", "gpt-3.5")) or mid == "gpt-4"
+        if provider == "openai" and (tok.get("encoding") == "cl100k_base") != legacy:
+            problems.append(f"{name}: {mid}: wrong encoding {tok.get('encoding')}")
+    assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------
+# Against the reference
+
+
+def test_every_model_and_alias_has_a_reference_entry(tables, reference):
+    missing = []
+    for name, provider, mid, m, _ in models_of(tables):
+        for n in (mid, *(m.get("aliases") or [])):
+            n = str(n)
+            if f"{provider}/{n}" in NO_REFERENCE_ALLOWED:
+                continue
+            if reference_key(reference, provider, n) is None:
+                missing.append(f"{name}: {provider}/{n}")
+    assert not missing, "no reference entry for:\n" + "\n".join(missing)
+
+
+def test_prices_equal_the_reference_exactly(tables, reference):
+    problems = []
+    for name, provider, mid, m, t in models_of(tables):
+        names = [mid, *(str(a) for a in m.get("aliases") or [])]
+        mine_base = yaml_prices(m.get("price"))
+        mine_tiers = {
+            tier["above_input_tokens"]: yaml_prices(tier) for tier in m.get("tiers") or []
+        }
+        for n in names:  # an alias must price exactly like its model
+            key = reference_key(reference, provider, n)
+            if key is None:
+                continue  # reported by the test above
+            entry = reference[key]
+            base, tiers = expected_prices(entry)
+            where = f"{name}: {mid}" + (f" (alias {n}, {key})" if n != mid else f" ({key})")
+            for k in sorted(set(base) | set(mine_base)):
+                if base.get(k) != mine_base.get(k):
+                    problems.append(
+                        f"{where}: {k} is {show(mine_base.get(k))}, reference {show(base.get(k))}"
+                    )
+            for above in sorted(set(tiers) | set(mine_tiers)):
+                want, got = tiers.get(above, {}), mine_tiers.get(above, {})
+                for k in sorted(set(want) | set(got)):
+                    if want.get(k) != got.get(k):
+                        problems.append(
+                            f"{where}: tier above {above}: {k} is {show(got.get(k))}, "
+                            f"reference {show(want.get(k))}"
+                        )
+            for mine, theirs in (("context_window", "max_input_tokens"),
+                                 ("max_output_tokens", "max_output_tokens")):  # fmt: skip
+                want_n = entry.get(theirs)
+                want_n = int(want_n) if want_n is not None else None
+                if m.get(mine) != want_n:
+                    problems.append(f"{where}: {mine} is {m.get(mine)}, reference {want_n}")
+            if n == mid:  # dates and sources: the model's own entry
+                if m.get("deprecated") != entry.get("deprecation_date"):
+                    problems.append(
+                        f"{where}: deprecated is {m.get('deprecated')!r}, "
+                        f"reference {entry.get('deprecation_date')!r}"
+                    )
+                src = entry.get("source")
+                if src and str(src).startswith("http") and m.get("source", t["source"]) != src:
+                    problems.append(
+                        f"{where}: source is {m.get('source', t['source'])}, want {src}"
+                    )
+    assert not problems, "\n".join(problems)
+
+
+def test_checks_can_fail(reference):
+    """The comparison really compares: a changed price or a zero cache-write is caught."""
+    base, _ = expected_prices(reference["gpt-4o"])
+    assert base["input"] == Decimal("2.5") and base["cached_input"] == Decimal("1.25")
+    assert base["priority_output"] == Decimal("17")
+    assert expected_prices({"input_cost_per_token": 1.1e-06})[0]["input"] == Decimal("1.1")
+    assert "cache_write" not in expected_prices({"cache_creation_input_token_cost": 0.0})[0]
+    _, tiers = expected_prices({"input_cost_per_token_above_272k_tokens_batches": 2.5e-06})
+    assert tiers == {272000: {"batch_input": Decimal("2.5")}}
+    assert yaml.load("x: 0.075", Loader=DecimalLoader)["x"] == Decimal("0.075")
+
+
+# ---------------------------------------------------------------------------------------
+# Throughput against throughput.md
+
+
+def throughput_rows() -> list[dict[str, str]]:
+    """The table rows of throughput.md, with "same" / "(as above)" sources resolved."""
+    rows, previous = [], ""
+    for line in THROUGHPUT_MD.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or cells[0] in ("model", "---") or set(cells[0]) <= {"-"}:
+            continue
+        model, route, tps, ttft, source, date = cells
+        if source == "same":
+            source = previous
+        source = source.replace("(as above)", "").strip()
+        previous = source
+        rows.append(dict(model=model, route=route, tps=tps, ttft=ttft, source=source, date=date))
+    return rows
+
+
+def _numbers(text: str) -> list[Decimal]:
+    return [Decimal(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", text.lower()))
+
+
+def _position(row: dict[str, str], provider: str, names: list[str]) -> int | None:
+    """Which of the row's "a / b" figures is this model's: by model, else by route."""
+    names = [_norm(n) for n in names]
+    models = [_norm(a) for a in row["model"].split(" / ")]
+    for i, alt in enumerate(models):
+        if alt and any(alt in n for n in names):
+            if len(models) > 1:
+                return i
+            break
+    else:
+        return None  # the row is about another model
+    routes = [r.strip().lower() for r in row["route"].split(" / ")]
+    if len(routes) == 1:
+        return 0
+    return next((i for i, r in enumerate(routes) if r.startswith(provider)), None)
+
+
+def _figure(column: str, position: int) -> Decimal | None:
+    """The figure at ``position`` of "a / b"; a lone figure is the whole row's."""
+    parts = column.split(" / ")
+    part = parts[0] if len(parts) == 1 else parts[position] if position < len(parts) else ""
+    numbers = _numbers(part)
+    return numbers[0] if len(numbers) == 1 else None
+
+
+def _date_fits(as_of: str, published: str) -> bool:
+    """as_of is the published date, or (for a year-only / year-range date) within its years."""
+    exact = re.search(r"\d{4}-(0[1-9]|1[0-2])(-\d{2})?", published)
+    if exact:
+        return as_of == exact[0]
+    years = {int(y) for y in re.findall(r"\d{4}", published)}
+    years |= {int(a[:2] + b) for a, b in re.findall(r"(\d{4})-(\d{2})\b", published)}
+    return int(as_of[:4]) in years
+
+
+def test_throughput_figures_come_from_the_reference(tables):
+    if not THROUGHPUT_MD.is_file():
+        pytest.skip(f"{THROUGHPUT_MD} not found")
+    rows = throughput_rows()
+    problems = []
+    for name, provider, mid, m, _ in models_of(tables):
+        tp = m.get("throughput")
+        if not tp:
+            continue
+        source = str(tp.get("source", ""))
+        names = [mid, *(str(a) for a in m.get("aliases") or [])]
+        matches = []
+        for r in rows:
+            at = _position(r, provider, names)
+            if at is None or not r["source"] or not source.startswith(r["source"]):
+                continue
+            if "output_tps" in tp and as_number(tp["output_tps"]) != _figure(r["tps"], at):
+                continue
+            if "ttft_s" in tp and as_number(tp["ttft_s"]) != _figure(r["ttft"], at):
+                continue
+            if _date_fits(str(tp.get("as_of", "")), r["date"]):
+                matches.append(r)
+        if not matches:
+            problems.append(f"{name}: {mid}: no throughput.md row gives {dict(tp)}")
+        if set(tp) - {"ttft_s", "output_tps", "source", "as_of"}:
+            problems.append(f"{name}: {mid}: throughput.md has no p90 or prefill figures")
+    assert not problems, "\n".join(problems)
