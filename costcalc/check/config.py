@@ -1,0 +1,332 @@
+"""Loading ``costcalc.yaml``: safe, exact and strict, with ``file:line`` in every error.
+
+The YAML is read with the catalog's line-tracking safe loader (numbers become
+exact :class:`~decimal.Decimal`, repeated keys are errors). Unknown keys, wrong
+types and impossible combinations are :class:`~costcalc.errors.ConfigError`
+naming the file, the line and the key path. ``config.schema.json`` next to this
+module describes the same format for editors; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from costcalc.catalog.yamlsrc import Map, Seq, YamlProblem, compose, plain
+from costcalc.choices import InputFormat, Per
+from costcalc.errors import ConfigError
+
+CONFIG_NAMES = ("costcalc.yaml", "costcalc.yml")
+
+TARGET_RULES = (
+    "per_call_usd",
+    "monthly_usd",
+    "latency_s",
+    "max_input_tokens",
+    "max_increase_pct",
+    "max_increase_usd",
+)
+OVERALL_RULES = ("monthly_usd", "max_increase_pct", "max_increase_usd")
+REQUEST_KEYS = (
+    "model",
+    "format",
+    "output_tokens",
+    "reasoning_tokens",
+    "cached_fraction",
+    "batch",
+    "calls",
+    "per",
+)
+TARGET_KEYS = ("name", "prompts", *REQUEST_KEYS, "budget")
+TOP_KEYS = ("pricing", "defaults", "targets", "budget")
+MONTHLY_RULES = ("monthly_usd", "max_increase_pct", "max_increase_usd")
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in the config: ``file:line: key.path``."""
+
+    file: str
+    line: int | None
+    key_path: str
+
+    def __str__(self) -> str:
+        place = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{place}: {self.key_path}" if self.key_path else place
+
+    def error(self, message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(f"{self}: {message}", hint=hint)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One budget line: ``name: limit``, and where it was written."""
+
+    name: str
+    limit: Decimal
+    where: Where
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    prompts: tuple[tuple[str, Where], ...]  # (glob, where it was written)
+    model: str
+    model_where: Where
+    format: InputFormat = InputFormat.TEXT
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_fraction: Decimal = Decimal(0)
+    batch: bool = False
+    calls: int | None = None
+    per: Per = Per.MONTH
+    budget: tuple[Rule, ...] = ()
+    where: Where | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    root: Path  # the directory globs and pricing paths are relative to
+    targets: tuple[Target, ...]
+    budget: tuple[Rule, ...] = ()
+    pricing: tuple[Path, ...] = field(default=())
+
+
+def find_config(given: str | Path | None, cwd: Path | None = None) -> Path:
+    """``given``, or ``costcalc.yaml`` (or ``.yml``) in ``cwd``; ConfigError if absent."""
+    if given is not None:
+        path = Path(given)
+        if not path.is_file():
+            what = "is a directory" if path.is_dir() else "no such file"
+            raise ConfigError(f"config {path}: {what}")
+        return path
+    cwd = cwd or Path.cwd()
+    for name in CONFIG_NAMES:
+        if (cwd / name).is_file():
+            return Path(name) if given is None and cwd == Path.cwd() else cwd / name
+    raise ConfigError(
+        f"no costcalc.yaml in {cwd} (looked for {' and '.join(CONFIG_NAMES)})",
+        hint="run from the directory that holds it, or give --config FILE",
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """The config at ``path``, fully checked; ConfigError on the first problem."""
+    path = Path(path)
+    label = str(path)
+    try:
+        node = compose(path)
+        data = plain(node, "") if node is not None else None
+    except YamlProblem as err:
+        raise Where(label, err.line, err.key_path).error(err.message) from None
+    if not isinstance(data, Map):
+        raise Where(label, 1 if data is not None else None, "").error(
+            "expected a mapping with 'targets' (see the costcalc check docs)"
+        )
+    return _Reader(label, path).config(data)
+
+
+# ---------------------------------------------------------------- checking
+
+
+def _describe(value: object) -> str:
+    from costcalc.catalog.fields import describe
+
+    return describe(value)
+
+
+class _Reader:
+    def __init__(self, label: str, path: Path) -> None:
+        self.label = label
+        self.path = path
+
+    def at(self, parent: Map | Seq, key: str | int, key_path: str) -> Where:
+        return Where(self.label, parent.where(key), key_path)
+
+    def keys(self, data: Map, allowed: tuple[str, ...], key_path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                sub = f"{key_path}.{key}" if key_path else key
+                raise self.at(data, key, sub).error(
+                    f"unknown key (expected one of: {', '.join(allowed)})"
+                )
+
+    def config(self, data: Map) -> Config:
+        self.keys(data, TOP_KEYS, "")
+        if "targets" not in data:
+            raise Where(self.label, data.line, "").error("missing 'targets' (a list of targets)")
+        root = self.path.parent
+        pricing = tuple(root / p for p in self.strings(data, "pricing", "pricing"))
+        defaults = data.get("defaults", Map())
+        if "defaults" in data:
+            self.mapping(data, "defaults", "defaults")
+            self.keys(defaults, REQUEST_KEYS, "defaults")
+            for key, value in defaults.items():  # checked even if every target overrides it
+                if key != "model":
+                    self.request_value(key, value, self.at(defaults, key, f"defaults.{key}"))
+        targets_seq = data["targets"]
+        if not isinstance(targets_seq, Seq) or not targets_seq:
+            raise self.at(data, "targets", "targets").error(
+                f"expected a non-empty list of targets, got {_describe(targets_seq)}"
+            )
+        targets: list[Target] = []
+        seen: dict[str, int | None] = {}
+        for i, item in enumerate(targets_seq):
+            where = self.at(targets_seq, i, f"targets[{i}]")
+            if not isinstance(item, Map):
+                raise where.error(f"expected a mapping, got {_describe(item)}")
+            target = self.target(item, defaults, f"targets[{i}]", where)
+            if target.name in seen:
+                raise self.at(item, "name", f"targets[{i}].name").error(
+                    f"duplicate target name {target.name!r} (first on line {seen[target.name]})"
+                )
+            seen[target.name] = item.where("name")
+            targets.append(target)
+        budget = self.budget(data, "budget", OVERALL_RULES)
+        for rule in budget:
+            if rule.name in MONTHLY_RULES:
+                for t in targets:
+                    if t.calls is None:
+                        raise rule.where.error(
+                            f"needs the monthly cost of every target, but target {t.name!r} "
+                            "has no 'calls' (give it calls and per)"
+                        )
+        return Config(self.path, root, tuple(targets), budget, pricing)
+
+    def target(self, item: Map, defaults: Map, key_path: str, where: Where) -> Target:
+        self.keys(item, TARGET_KEYS, key_path)
+        for required in ("name", "prompts"):
+            if required not in item:
+                raise where.error(f"missing '{required}'")
+        name = item["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise self.at(item, "name", f"{key_path}.name").error(
+                f"expected a non-empty string, got {_describe(name)}"
+            )
+        prompts = self.globs(item, key_path)
+
+        def pick(key: str) -> tuple[object, Where] | None:
+            if key in item:
+                return item[key], self.at(item, key, f"{key_path}.{key}")
+            if key in defaults:
+                return defaults[key], self.at(defaults, key, f"defaults.{key}")
+            return None
+
+        model = pick("model")
+        if model is None:
+            raise where.error("missing 'model' (give it here or under defaults)")
+        if not isinstance(model[0], str) or not model[0].strip():
+            raise model[1].error(f"expected a model id, got {_describe(model[0])}")
+        values: dict[str, object] = {}
+        for key in REQUEST_KEYS[1:]:
+            got = pick(key)
+            if got is not None:
+                values[key] = self.request_value(key, *got)
+        budget = self.budget(item, "budget", TARGET_RULES, key_path)
+        calls = values.get("calls")
+        for rule in budget:
+            if rule.name in MONTHLY_RULES and calls is None:
+                raise rule.where.error("needs a monthly cost: give the target 'calls' (and 'per')")
+        return Target(
+            name=name,
+            prompts=prompts,
+            model=model[0].strip(),
+            model_where=model[1],
+            budget=budget,
+            where=where,
+            **values,  # type: ignore[arg-type]
+        )
+
+    def globs(self, item: Map, key_path: str) -> tuple[tuple[str, Where], ...]:
+        value = item["prompts"]
+        where = self.at(item, "prompts", f"{key_path}.prompts")
+        if isinstance(value, str):
+            value = Seq([value])
+            value.line, value.item_lines = where.line, [where.line]
+        if not isinstance(value, Seq) or not value:
+            raise where.error(
+                f"expected a glob or a non-empty list of globs, got {_describe(value)}"
+            )
+        out = []
+        for i, pattern in enumerate(value):
+            at = self.at(value, i, f"{key_path}.prompts[{i}]")
+            if not isinstance(pattern, str) or not pattern.strip():
+                raise at.error(f"expected a glob (text), got {_describe(pattern)}")
+            out.append((pattern, at))
+        return tuple(out)
+
+    def request_value(self, key: str, value: object, where: Where) -> object:
+        if key == "format":
+            choices = [f.value for f in InputFormat]
+            if value not in choices:
+                raise where.error(f"expected one of {', '.join(choices)}, got {_describe(value)}")
+            return InputFormat(value)
+        if key == "per":
+            choices = [p.value for p in Per]
+            if value not in choices:
+                raise where.error(f"expected one of {', '.join(choices)}, got {_describe(value)}")
+            return Per(value)
+        if key == "batch":
+            if not isinstance(value, bool):
+                raise where.error(f"expected true or false, got {_describe(value)}")
+            return value
+        if key == "cached_fraction":
+            number = self.number(value, where)
+            if number > 1:
+                raise where.error(f"expected a fraction between 0 and 1, got {_describe(value)}")
+            return number
+        minimum = 1 if key == "calls" else 0
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise where.error(f"expected a whole number >= {minimum}, got {_describe(value)}")
+        return value
+
+    def number(self, value: object, where: Where) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise where.error(f"expected a number, got {_describe(value)}")
+        number = Decimal(value)
+        if not number.is_finite() or number < 0:
+            raise where.error(f"expected a finite number >= 0, got {_describe(value)}")
+        return number
+
+    def budget(
+        self, parent: Map, key: str, allowed: tuple[str, ...], prefix: str = ""
+    ) -> tuple[Rule, ...]:
+        if key not in parent:
+            return ()
+        key_path = f"{prefix}.{key}" if prefix else key
+        data = self.mapping(parent, key, key_path)
+        self.keys(data, allowed, key_path)
+        rules = []
+        for name, value in data.items():
+            where = self.at(data, name, f"{key_path}.{name}")
+            limit = self.number(value, where)
+            if name == "max_input_tokens" and limit != limit.to_integral_value():
+                raise where.error(f"expected a whole number, got {_describe(value)}")
+            rules.append(Rule(name, limit, where))
+        return tuple(rules)
+
+    def mapping(self, parent: Map, key: str, key_path: str) -> Map:
+        value = parent[key]
+        if not isinstance(value, Map):
+            raise self.at(parent, key, key_path).error(
+                f"expected a mapping, got {_describe(value)}"
+            )
+        return value
+
+    def strings(self, parent: Map, key: str, key_path: str) -> list[str]:
+        if key not in parent:
+            return []
+        value = parent[key]
+        if isinstance(value, str):
+            return [value]
+        where = self.at(parent, key, key_path)
+        if not isinstance(value, Seq):
+            raise where.error(f"expected a path or a list of paths, got {_describe(value)}")
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise self.at(value, i, f"{key_path}[{i}]").error(
+                    f"expected a path, got {_describe(item)}"
+                )
+        return list(value)

@@ -1,0 +1,99 @@
+"""`costcalc check`: the CI budget check."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from costcalc.choices import OutputFormat
+from costcalc.cli.app import app
+from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format, write_stdout
+from costcalc.errors import CostcalcError, ExitCode
+
+
+class Annotations(str, Enum):
+    AUTO = "auto"  # github when GITHUB_ACTIONS=true
+    GITHUB = "github"
+    NONE = "none"
+
+
+@app.command("check")
+def check_cmd(
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="The config file (default: ./costcalc.yaml)."
+    ),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="An earlier `check --json` report; enables the increase rules."
+    ),
+    as_markdown: bool = typer.Option(False, "--markdown", help="Same as --output markdown."),
+    annotations: Annotations = typer.Option(
+        Annotations.AUTO, "--annotations", help="auto (github on GitHub Actions), github or none."
+    ),
+    junit: Path | None = typer.Option(None, "--junit", help="Also write JUnit XML here."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Report breaches but exit 0."),
+    pricing: list[Path] | None = PricingOpt,
+    output: OutputFormat | None = OutputOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Check the prompts in costcalc.yaml against their cost, latency and growth budgets.
+
+    Exits 0 within budget, 1 on any breach (unless --exit-zero), 2 on a config
+    or input error. Reports are written before the exit code is decided: text
+    (default), --json (a report that is a valid --baseline next time) or
+    --markdown; the markdown is also appended to $GITHUB_STEP_SUMMARY when set.
+    GitHub annotations go to stdout with the text report, and to stderr when
+    stdout carries a --json or --markdown report (the runner reads both).
+
+    Example: costcalc check --baseline base.json --markdown > comment.md
+    """
+    from costcalc.check.baseline import load_baseline
+    from costcalc.check.config import find_config, load_config
+    from costcalc.check.run import run_check
+    from costcalc.render import check as render
+    from costcalc.render.common import stdout_console
+
+    if as_markdown and (as_json or output not in (None, OutputFormat.MARKDOWN)):
+        raise CostcalcError("--markdown conflicts with --json / --output")
+    out = OutputFormat.MARKDOWN if as_markdown else output_format(output, as_json)
+    if out is OutputFormat.CSV:
+        raise CostcalcError("check reports as table (text), json or markdown, not csv")
+    cfg = load_config(find_config(config))
+    base = load_baseline(baseline) if baseline is not None else None
+    report = run_check(cfg, base, pricing=pricing or [])
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+    if out is OutputFormat.JSON:
+        write_stdout(render.to_json(report))
+    elif out is OutputFormat.MARKDOWN:
+        write_stdout(render.markdown(report))
+    else:
+        stdout_console().print(render.text(report, stdout_console()))
+    github = annotations is Annotations.GITHUB or (
+        annotations is Annotations.AUTO and os.environ.get("GITHUB_ACTIONS") == "true"
+    )
+    if github:
+        stream = sys.stdout if out is OutputFormat.TABLE else sys.stderr
+        for line in render.annotations(report):
+            print(line, file=stream)
+        stream.flush()
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        _write(Path(summary), render.markdown(report) + "\n", "a")
+    if junit is not None:
+        _write(junit, render.junit(report), "w")
+
+    if report.breaches and not exit_zero:
+        raise typer.Exit(int(ExitCode.BREACH))
+
+
+def _write(path: Path, text: str, mode: str) -> None:
+    try:
+        with path.open(mode, encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as err:
+        raise CostcalcError(f"cannot write {path}: {err.strerror or err}") from None
