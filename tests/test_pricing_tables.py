@@ -1,7 +1,7 @@
 """The bundled price tables (pricing/*.yaml) against the reference data they were copied from.
 
 Every price, context window, max output and deprecation date must equal LiteLLM's
-``model_prices_and_context_window.json`` (litellm 1.109.1, ``../shared/data/reference/``)
+``model_prices_and_context_window.json`` (litellm 1.109.1, ``tests/data/reference/``)
 exactly, and every throughput figure must come from a row of the reference
 ``throughput.md``. This file deliberately does not use ``costcalc.catalog``: it reads the
 YAML itself, with numbers as exact decimals, so a loader bug cannot hide a table bug.
@@ -9,8 +9,8 @@ YAML itself, with numbers as exact decimals, so a loader bug cannot hide a table
 
 from __future__ import annotations
 
+import gzip
 import json
-import os
 import re
 from collections import Counter
 from decimal import Decimal
@@ -21,10 +21,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 PRICING = REPO / "pricing"
-REFERENCE_DIR = Path(
-    os.environ.get("COSTCALC_REFERENCE_DIR", REPO.parent / "shared" / "data" / "reference")
-)
-LITELLM = REFERENCE_DIR / "litellm_model_prices.json"
+REFERENCE_DIR = Path(__file__).parent / "data" / "reference"
+LITELLM = REFERENCE_DIR / "litellm_model_prices.json.gz"
 THROUGHPUT_MD = REFERENCE_DIR / "throughput.md"
 
 FIRST_PARTY = {"openai", "anthropic", "google", "xai", "deepseek", "mistral"}
@@ -135,9 +133,7 @@ def tables() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    if not LITELLM.is_file():
-        pytest.skip(f"reference table not found at {LITELLM} (set COSTCALC_REFERENCE_DIR)")
-    return json.loads(LITELLM.read_text(encoding="utf-8"))
+    return json.loads(gzip.decompress(LITELLM.read_bytes()).decode("utf-8"))
 
 
 def models_of(tables: dict[str, dict]):
@@ -417,8 +413,6 @@ def _date_fits(as_of: str, published: str) -> bool:
 
 
 def test_throughput_figures_come_from_the_reference(tables):
-    if not THROUGHPUT_MD.is_file():
-        pytest.skip(f"{THROUGHPUT_MD} not found")
     rows = throughput_rows()
     problems = []
     for name, provider, mid, m, _ in models_of(tables):

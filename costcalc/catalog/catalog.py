@@ -1,0 +1,157 @@
+"""The catalog: every loaded table merged, later sources winning entry by entry.
+
+Sources, in order: the bundled tables, then ``COSTCALC_PRICING`` (an
+``os.pathsep``-separated list), then the files given (a config's ``pricing:``,
+then ``--pricing``). An entry is ``provider/id``; a later entry with the same
+key replaces the earlier one entirely. Names resolve, case-insensitively, as
+an id, then an alias, then ``provider/id``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from costcalc.catalog.entry import ModelEntry
+from costcalc.catalog.fields import parse_date
+from costcalc.catalog.table import ModelRef, Table, TableSource
+from costcalc.errors import PricingError, UnknownModelError
+
+ENV_VAR = "COSTCALC_PRICING"
+STALE_DAYS = 180
+
+
+def bundled_pricing_dir() -> Path:
+    """The installed ``costcalc.pricing`` package, or ``pricing/`` of a source checkout."""
+    try:
+        from importlib import resources
+
+        found = Path(str(resources.files("costcalc.pricing")))
+        if found.is_dir():
+            return found
+    except (ModuleNotFoundError, TypeError):  # not installed: running from the source tree
+        pass
+    return Path(__file__).resolve().parent.parent.parent / "pricing"
+
+
+def bundled_tables() -> list[Path]:
+    """The bundled ``*.yaml`` tables, in name order."""
+    return sorted(bundled_pricing_dir().glob("*.yaml"))
+
+
+def _expand(path: Path) -> list[Path]:
+    """A directory stands for the *.yaml files in it."""
+    return sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+
+
+class Catalog:
+    """Merged tables; entries are built (and checked) when first asked for."""
+
+    def __init__(self, tables: Sequence[Table]) -> None:
+        self._tables = list(tables)
+        self._slots: dict[str, tuple[Table, ModelRef]] = {}  # casefolded provider/id
+        for table in self._tables:
+            for ref in table.refs:
+                self._slots[f"{ref.provider}/{ref.id}".casefold()] = (table, ref)
+        self._ids: dict[str, list[str]] = {}
+        self._aliases: dict[str, list[str]] = {}
+        for key, (_, ref) in self._slots.items():
+            self._ids.setdefault(ref.id.casefold(), []).append(key)
+            for alias in ref.aliases:
+                self._aliases.setdefault(alias.casefold(), []).append(key)
+
+    def _build(self, key: str) -> ModelEntry:
+        table, ref = self._slots[key]
+        return table.entry(ref)
+
+    def resolve(self, name: str) -> ModelEntry:
+        """The entry named by id, alias or ``provider/id`` (any case)."""
+        wanted = name.strip().casefold()
+        for index in (self._ids, self._aliases):
+            keys = index.get(wanted)
+            if keys and len(keys) == 1:
+                return self._build(keys[0])
+            if keys:
+                choices = ", ".join(sorted(self._display(k) for k in keys))
+                raise PricingError(
+                    f"model {name!r} is ambiguous: it is {choices}",
+                    hint="name it as provider/id",
+                )
+        if wanted in self._slots:
+            return self._build(wanted)
+        raise UnknownModelError(name, self.suggest(wanted))
+
+    def _display(self, key: str) -> str:
+        _, ref = self._slots[key]
+        return f"{ref.provider}/{ref.id}"
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """The closest known ids and aliases (difflib), best first."""
+        spelled = {}
+        for _, ref in self._slots.values():
+            for known in (ref.id, *ref.aliases):
+                spelled.setdefault(known.casefold(), known)
+        close = difflib.get_close_matches(name.casefold(), list(spelled), n=n, cutoff=0.6)
+        return [spelled[c] for c in close]
+
+    def entries(self, provider: str | None = None, search: str | None = None) -> list[ModelEntry]:
+        """Every entry (built and checked), sorted by provider then id; optionally filtered.
+
+        ``search`` matches a substring of the id, an alias or the provider, any case.
+        """
+        want_provider = provider.casefold() if provider else None
+        needle = search.casefold() if search else None
+        chosen = []
+        for table, ref in self._slots.values():
+            if want_provider and ref.provider.casefold() != want_provider:
+                continue
+            names = (ref.id, *ref.aliases, ref.provider)
+            if needle and not any(needle in n.casefold() for n in names):
+                continue
+            chosen.append(table.entry(ref))
+        return sorted(chosen, key=lambda e: (e.provider.casefold(), e.id.casefold()))
+
+    def providers(self) -> list[str]:
+        return sorted({ref.provider for _, ref in self._slots.values()}, key=str.casefold)
+
+    def sources(self) -> list[TableSource]:
+        """Each loaded file, in load order."""
+        return [t.source() for t in self._tables]
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+
+def load_catalog(extra: Sequence[str | Path] = (), *, use_env: bool = True) -> Catalog:
+    """Bundled tables, then COSTCALC_PRICING, then ``extra``; later wins, entry by entry.
+
+    Raises PricingError with the first problem of a table that cannot be opened.
+    """
+    tables = [Table(p, "bundled") for p in bundled_tables()]
+    from_env: list[Path] = []
+    if use_env:
+        from_env = [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    for given in [*from_env, *(Path(p) for p in extra)]:
+        tables += [Table(path) for path in _expand(given)]
+    env_labels = {str(p) for p in from_env}
+    for table in tables:
+        if table.problems:
+            hint = f"it is listed in {ENV_VAR}" if table.label in env_labels else None
+            raise PricingError(str(table.problems[0]), hint=hint)
+    return Catalog(tables)
+
+
+def stale_sources(
+    sources: Sequence[TableSource], today: _dt.date | None = None, days: int = STALE_DAYS
+) -> list[TableSource]:
+    """The tables whose ``as_of`` is more than ``days`` before ``today``."""
+    today = today or _dt.date.today()
+    out = []
+    for src in sources:
+        when = parse_date(src.as_of) if src.as_of else None
+        if when is not None and (today - when).days > days:
+            out.append(src)
+    return out

@@ -1,0 +1,207 @@
+"""The table format (schema_version 1): the file header and one model entry.
+
+``check_header`` reads everything but the models; ``build_entry`` turns one
+model's mapping into a :class:`ModelEntry`, recording every problem on the
+:class:`Checker` and returning None if there was any. See docs/pricing-format.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from costcalc.catalog.entry import PRICE_FIELDS, ModelEntry, Prices, Throughput, Tier
+from costcalc.catalog.fields import Checker, describe
+from costcalc.catalog.yamlsrc import Map, Seq
+from costcalc.tokens import Tokenizer
+
+SCHEMA_VERSION = 1
+ENCODINGS = ("o200k_base", "cl100k_base")
+TOP_KEYS = ("schema_version", "provider", "source", "as_of", "tokenizer", "models")
+MODEL_KEYS = (
+    "provider",
+    "aliases",
+    "tokenizer",
+    "context_window",
+    "max_output_tokens",
+    "price",
+    "tiers",
+    "throughput",
+    "deprecated",
+    "source",
+    "as_of",
+    "notes",
+)
+TOKENIZER_KEYS = ("encoding", "exact", "ratio", "ratio_source")
+TIER_KEYS = ("above_input_tokens", *PRICE_FIELDS)
+FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
+THROUGHPUT_KEYS = (*FIGURES, "source", "as_of")
+DEFAULT_TOKENIZER = Tokenizer("o200k_base", exact=False, ratio=Decimal(1))
+
+
+@dataclass(frozen=True)
+class Header:
+    """A file's defaults for its models."""
+
+    provider: str
+    source: str | None
+    as_of: str | None
+    tokenizer: Tokenizer
+
+
+def check_header(root: object, chk: Checker) -> Header | None:
+    """The top level minus ``models``; None if it is unusable."""
+    if not isinstance(root, Map):
+        message = f"expected a mapping at the top level, got {describe(root)}"
+        chk.add(getattr(root, "line", 1), "", message)
+        return None
+    chk.known_keys(root, TOP_KEYS, "")
+    if "schema_version" not in root:
+        chk.add(root.line, "schema_version", "missing (must be 1)")
+    elif root["schema_version"] != SCHEMA_VERSION or isinstance(root["schema_version"], bool):
+        got = describe(root["schema_version"])
+        chk.add(root.where("schema_version"), "schema_version", f"must be 1, got {got}")
+    if "provider" not in root:
+        chk.add(root.line, "provider", "missing (every table names its provider)")
+    provider = chk.text(root, "provider", "")
+    source = chk.text(root, "source", "")
+    as_of = chk.date(root, "as_of", "")
+    tokenizer = tokenizer_of(root, "", DEFAULT_TOKENIZER, chk)
+    if "models" not in root:
+        chk.add(root.line, "models", "missing")
+    if provider is None or tokenizer is None:
+        return None
+    return Header(provider, source, as_of, tokenizer)
+
+
+def tokenizer_of(m: Map, key_path: str, default: Tokenizer, chk: Checker) -> Tokenizer | None:
+    if "tokenizer" not in m:
+        return default
+    at = f"{key_path}.tokenizer" if key_path else "tokenizer"
+    t = chk.mapping(m["tokenizer"], m.where("tokenizer"), at)
+    if t is None:
+        return None
+    before = len(chk.problems)
+    chk.known_keys(t, TOKENIZER_KEYS, at)
+    encoding = t.get("encoding")
+    if "encoding" not in t:
+        chk.add(t.line, f"{at}.encoding", "missing")
+    elif encoding not in ENCODINGS:
+        chk.add(
+            t.where("encoding"),
+            f"{at}.encoding",
+            f"unknown encoding {describe(encoding)}; known: {', '.join(ENCODINGS)}",
+        )
+    exact = chk.boolean(t, "exact", at) or False
+    ratio = chk.number(t, "ratio", at, positive=True)
+    ratio_source = chk.text(t, "ratio_source", at)
+    if exact and ratio is not None and ratio != 1:
+        chk.add(t.where("ratio"), f"{at}.ratio", f"must be 1 with exact: true, got {ratio}")
+    if len(chk.problems) > before:
+        return None
+    return Tokenizer(encoding, exact=exact, ratio=ratio or Decimal(1), ratio_source=ratio_source)
+
+
+def prices_of(m: Map, key_path: str, chk: Checker) -> Prices:
+    return Prices(**{name: chk.number(m, name, key_path) for name in PRICE_FIELDS if name in m})
+
+
+def tiers_of(m: Map, key_path: str, chk: Checker) -> tuple[Tier, ...]:
+    if "tiers" not in m:
+        return ()
+    at = f"{key_path}.tiers"
+    seq = m["tiers"]
+    if not isinstance(seq, Seq):
+        chk.add(m.where("tiers"), at, f"expected a list, got {describe(seq)}")
+        return ()
+    tiers: list[Tier] = []
+    last: int | None = None
+    for i, item in enumerate(seq):
+        tier = chk.mapping(item, seq.where(i), f"{at}[{i}]")
+        if tier is None:
+            continue
+        here = f"{at}[{i}]"
+        chk.known_keys(tier, TIER_KEYS, here)
+        above = chk.whole(tier, "above_input_tokens", here)
+        if "above_input_tokens" not in tier:
+            chk.add(tier.line, f"{here}.above_input_tokens", "missing")
+        if not any(name in tier for name in PRICE_FIELDS):
+            chk.add(tier.line, here, "a tier needs at least one price")
+        if above is not None and last is not None and above <= last:
+            chk.add(
+                tier.where("above_input_tokens"),
+                f"{here}.above_input_tokens",
+                f"tiers must be strictly ascending: {above} after {last}",
+            )
+        if above is not None:
+            last = above
+            tiers.append(Tier(above, prices_of(tier, here, chk)))
+    return tuple(tiers)
+
+
+def throughput_of(m: Map, key_path: str, chk: Checker) -> Throughput | None:
+    if "throughput" not in m:
+        return None
+    at = f"{key_path}.throughput"
+    t = chk.mapping(m["throughput"], m.where("throughput"), at)
+    if t is None:
+        return None
+    chk.known_keys(t, THROUGHPUT_KEYS, at)
+    figures = {k: chk.number(t, k, at, positive=True) for k in FIGURES if k in t}
+    source = chk.text(t, "source", at)
+    as_of = chk.date(t, "as_of", at)
+    line = m.where("throughput")
+    if not figures:
+        chk.add(line, at, "no figures (leave throughput out when the speed is unknown)")
+    for key in ("source", "as_of"):
+        if figures and key not in t:
+            chk.add(line, f"{at}.{key}", "required when throughput figures are given")
+    values = {k: float(v) for k, v in figures.items() if v is not None}
+    return Throughput(**values, source=source, as_of=as_of)
+
+
+def build_entry(
+    model_id: str, value: object, line: int, header: Header, origin: str, chk: Checker
+) -> ModelEntry | None:
+    """One model's mapping as a ModelEntry, or None (with problems on ``chk``)."""
+    at = f"models.{model_id}"
+    m = chk.mapping(value, line, at)
+    if m is None:
+        return None
+    before = len(chk.problems)
+    chk.known_keys(m, MODEL_KEYS, at)
+    provider = chk.text(m, "provider", at) or header.provider
+    aliases = chk.names(m, "aliases", at)
+    tokenizer = tokenizer_of(m, at, header.tokenizer, chk)
+    context = chk.whole(m, "context_window", at)
+    max_output = chk.whole(m, "max_output_tokens", at)
+    prices = Prices()
+    if "price" in m:
+        price = chk.mapping(m["price"], m.where("price"), f"{at}.price")
+        if price is not None:
+            chk.known_keys(price, PRICE_FIELDS, f"{at}.price")
+            prices = prices_of(price, f"{at}.price", chk)
+    tiers = tiers_of(m, at, chk)
+    throughput = throughput_of(m, at, chk)
+    deprecated = chk.date(m, "deprecated", at)
+    source = chk.text(m, "source", at) or header.source
+    as_of = chk.date(m, "as_of", at) or header.as_of
+    notes = chk.text(m, "notes", at)
+    if len(chk.problems) > before or tokenizer is None:
+        return None
+    return ModelEntry(
+        id=model_id,
+        provider=provider,
+        prices=prices,
+        tokenizer=tokenizer,
+        aliases=aliases,
+        context_window=context,
+        max_output_tokens=max_output,
+        tiers=tiers,
+        throughput=throughput,
+        source=source,
+        as_of=as_of,
+        deprecated=deprecated,
+        origin=origin,
+        notes=notes,
+    )

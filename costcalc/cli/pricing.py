@@ -1,0 +1,71 @@
+"""`costcalc pricing validate` and `costcalc pricing import-litellm`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from costcalc.cli.app import pricing_app
+from costcalc.cli.common import write_stdout
+from costcalc.errors import ExitCode
+
+FilesArg = typer.Argument(None, help="Price tables (YAML); none checks the bundled tables.")
+LiteLLMArg = typer.Argument(..., help="LiteLLM's model_prices_and_context_window.json.")
+OutOpt = typer.Option(None, "-o", "--out", help="Write the table here instead of stdout.")
+AsOfOpt = typer.Option(
+    None, "--as-of", help="When the prices were read (YYYY-MM-DD), for the table's as_of; today."
+)
+
+
+@pricing_app.command("validate")
+def validate_cmd(files: list[Path] | None = FilesArg) -> None:
+    """Check price tables: every problem in every file, as FILE:LINE: key.path: message.
+
+    Problems go to stdout and a summary to stderr; exits 2 if there is any.
+    Ids and aliases must not repeat within a file or across the files given.
+
+    Example: costcalc pricing validate pricing/*.yaml my-prices.yaml
+    """
+    from costcalc.catalog import bundled_tables, validate_report
+    from costcalc.render.models import validation_summary
+
+    paths = list(files or bundled_tables())
+    report = validate_report(paths)
+    summary = validation_summary(report.files, report.models, len(report.problems))
+    if report.problems:
+        write_stdout("\n".join(str(p) for p in report.problems))
+        print(summary, file=sys.stderr)
+        raise typer.Exit(int(ExitCode.USAGE))
+    write_stdout(summary)
+
+
+@pricing_app.command("import-litellm")
+def import_litellm_cmd(
+    file: Path = LiteLLMArg, out: Path | None = OutOpt, as_of: str | None = AsOfOpt
+) -> None:
+    """Convert LiteLLM's public price list into one costcalc price table.
+
+    Keeps chat, completion and responses models with input and output
+    prices; ids are LiteLLM's keys and each model keeps its own provider. What
+    was imported and skipped (and why) goes to stderr.
+
+    Example: costcalc pricing import-litellm model_prices_and_context_window.json -o litellm.yaml
+    """
+    from costcalc.catalog.fields import parse_date
+    from costcalc.catalog.litellm import import_litellm
+    from costcalc.errors import CostcalcError
+
+    if as_of is not None and parse_date(as_of) is None:
+        raise CostcalcError(f"--as-of: expected a date YYYY-MM-DD or YYYY-MM, got {as_of!r}")
+    result = import_litellm(file, as_of=as_of)
+    if out is None:
+        sys.stdout.write(result.yaml_text)
+        sys.stdout.flush()
+    else:
+        try:
+            out.write_text(result.yaml_text, encoding="utf-8")
+        except OSError as err:
+            raise CostcalcError(f"cannot write {out}: {err.strerror or err}") from None
+    print(result.summary(), file=sys.stderr)
