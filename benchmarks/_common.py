@@ -13,8 +13,13 @@ HERE = Path(__file__).parent
 DATA = HERE / ".data"
 
 TEXT_SUFFIXES = {".py", ".txt", ".md", ".rst", ".html", ".c", ".h", ".json", ".cfg", ".toml"}
-TEXT_ROOTS = [Path(sys.prefix).resolve(), Path(sys.base_prefix) / "lib", Path("/usr/share/doc"),
-              Path("/usr/lib/python3"), Path("/usr/share/common-licenses")]
+TEXT_ROOTS = [
+    Path(sys.prefix).resolve(),
+    Path(sys.base_prefix) / "lib",
+    Path("/usr/share/doc"),
+    Path("/usr/lib/python3"),
+    Path("/usr/share/common-licenses"),
+]
 
 
 def corpus(min_bytes: int = 50 * 1024 * 1024) -> Path:
@@ -68,13 +73,18 @@ def big_file(size_bytes: int) -> Path:
     return path
 
 
-def run(cmd: list[str], *, stdin: Path | None = None, env: dict | None = None) -> tuple[float, str, int]:
+def run(
+    cmd: list[str], *, stdin: Path | None = None, env: dict | None = None
+) -> tuple[float, str, int]:
     """Wall time, stdout and peak RSS (KiB) of one command."""
     t0 = time.perf_counter()
     with open(stdin, "rb") if stdin else open(os.devnull, "rb") as fh:
         proc = subprocess.run(
             ["/usr/bin/env", "time", "-f", "%M", *cmd] if Path("/usr/bin/time").exists() else cmd,
-            stdin=fh, capture_output=True, text=True, env=env,
+            stdin=fh,
+            capture_output=True,
+            text=True,
+            env=env,
         )
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:

@@ -77,9 +77,13 @@ def main() -> None:
     cc, single = median(results["costcalc"]), median(results["single"])
     print(f"\n1. throughput, {mb:.0f} MB, median of {args.repeat}")
     print(f"   costcalc count     {cc:7.2f} s  {mb / cc:6.1f} MB/s  total {totals['costcalc']:,}")
-    print(f"   single encode      {single:7.2f} s  {mb / single:6.1f} MB/s  total {totals['single']:,}")
-    print(f"   speed-up           {single / cc:7.2f}x   (target >= 1.7x)  identical totals: "
-          f"{totals['costcalc'] == totals['single']}")
+    print(
+        f"   single encode      {single:7.2f} s  {mb / single:6.1f} MB/s  total {totals['single']:,}"
+    )
+    print(
+        f"   speed-up           {single / cc:7.2f}x   (target >= 1.7x)  identical totals: "
+        f"{totals['costcalc'] == totals['single']}"
+    )
     if ttok:
         tt = median(results["ttok"])
         print(f"   ttok               {tt:7.2f} s  {mb / tt:6.1f} MB/s  total {totals['ttok']:,}")
@@ -97,13 +101,17 @@ def main() -> None:
     print(f"   costcalc count     {c1 * 1000:7.0f} ms")
     if ttok:
         t1 = median(small_times["ttok"])
-        print(f"   ttok               {t1 * 1000:7.0f} ms   ratio costcalc/ttok {c1 / t1:.2f} (target <= 1)")
+        print(
+            f"   ttok               {t1 * 1000:7.0f} ms   ratio costcalc/ttok {c1 / t1:.2f} (target <= 1)"
+        )
 
     if not args.quick:
         gb = big_file(1024 * 1024 * 1024)
         t, out, rss = run([*costcalc, "count", str(gb), "--json"])
-        print(f"\n4. 1 GB file: {t:.1f} s, {gb.stat().st_size / 1e6 / t:.1f} MB/s, "
-              f"peak RSS {rss / 1024:.0f} MB (target < 300 MB)")
+        print(
+            f"\n4. 1 GB file: {t:.1f} s, {gb.stat().st_size / 1e6 / t:.1f} MB/s, "
+            f"peak RSS {rss / 1024:.0f} MB (target < 300 MB)"
+        )
     shutil.rmtree(tmp, ignore_errors=True)
 
 

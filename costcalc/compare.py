@@ -124,7 +124,9 @@ def _sort_key(query: Query):
         latency = est.latency.total
         by_latency = (latency is None, latency or 0.0)
         by_cost = (est.cost.total,)
-        first, second = (by_cost, by_latency) if query.sort is SortKey.COST else (by_latency, by_cost)
+        first, second = (
+            (by_cost, by_latency) if query.sort is SortKey.COST else (by_latency, by_cost)
+        )
         return (row.input or "", *first, *second, est.key)
 
     return key
@@ -177,9 +179,10 @@ def _best(rows: list[Row], metric) -> str | None:
     if len({r.estimate.key for r in rows}) < 2:
         return None
     first = rows[0].input
-    known = [(metric(r), r.estimate.key) for r in rows if r.input == first and metric(r) is not None]
+    known = [
+        (metric(r), r.estimate.key) for r in rows if r.input == first and metric(r) is not None
+    ]
     if not known:
         return None
     known.sort()
     return known[0][1]
-

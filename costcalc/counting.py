@@ -67,7 +67,9 @@ def _blocks_with_progress(reader: TextReader, progress: Progress):
         yield text
 
 
-def _count_text_source(src: Source, tok: Tokenizer, pool, stdin, progress) -> tuple[InputCount, int]:
+def _count_text_source(
+    src: Source, tok: Tokenizer, pool, stdin, progress
+) -> tuple[InputCount, int]:
     reader = TextReader(src, stdin)
     if src.size is not None and src.size <= CHUNK_CHARS:
         text = reader.read()
@@ -85,7 +87,9 @@ def _count_chat_source(src, tok, stdin, progress) -> tuple[list[InputCount], int
     encode_len = get_counter(tok.encoding)
     request = chat.parse_chat(text, src.path)
     n = chat.count_chat(request, tok.encoding, encode_len)
-    return [InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n)], reader.replaced
+    return [
+        InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n)
+    ], reader.replaced
 
 
 def _count_jsonl_source(src, tok, stdin, progress) -> tuple[list[InputCount], int]:
@@ -103,9 +107,7 @@ def _count_jsonl_source(src, tok, stdin, progress) -> tuple[list[InputCount], in
         except json.JSONDecodeError as err:
             raise InputError(f"{where}: not valid JSON: {err.msg} (column {err.colno})") from None
         n = _count_request(data, where, tok.encoding, encode_len)
-        out.append(
-            InputCount(src.path, tok.scale(n), len(line), len(line.encode()), lineno, n)
-        )
+        out.append(InputCount(src.path, tok.scale(n), len(line), len(line.encode()), lineno, n))
     if not out:
         raise InputError(f"{src.path}: no requests (the JSONL file is empty)")
     return out, reader.replaced
@@ -161,13 +163,11 @@ def count_sources(
     warnings = tuple(
         f"{src.path}: {n:,} invalid UTF-8 sequence{'s' if n != 1 else ''} "
         "counted as U+FFFD replacement characters"
-        for src, n in zip(sources, replaced)
+        for src, n in zip(sources, replaced, strict=True)
         if n
     )
     inputs = tuple(c for group in results for c in group)
-    return CountReport(
-        tok.encoding, model, tok.exact, tok.ratio, inputs, tuple(skipped), warnings
-    )
+    return CountReport(tok.encoding, model, tok.exact, tok.ratio, inputs, tuple(skipped), warnings)
 
 
 def _count_one(src, tok, fmt, pool, stdin, progress) -> tuple[list[InputCount], int]:

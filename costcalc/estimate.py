@@ -42,11 +42,15 @@ class Request:
         for name in ("input_tokens", "output_tokens", "reasoning_tokens"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise CostcalcError(f"{name.replace('_', ' ')} must be a whole number >= 0, got {value!r}")
+                raise CostcalcError(
+                    f"{name.replace('_', ' ')} must be a whole number >= 0, got {value!r}"
+                )
         for name in ("cached_fraction", "cache_write_fraction"):
             value = Decimal(getattr(self, name))
             if not value.is_finite() or not ZERO <= value <= ONE:
-                raise CostcalcError(f"{name.replace('_', ' ')} must be between 0 and 1, got {value}")
+                raise CostcalcError(
+                    f"{name.replace('_', ' ')} must be between 0 and 1, got {value}"
+                )
         if Decimal(self.cached_fraction) + Decimal(self.cache_write_fraction) > ONE:
             raise CostcalcError(
                 "cached fraction + cache write fraction must not exceed 1 "
@@ -167,7 +171,11 @@ def call_cost(entry: ModelEntry, request: Request) -> tuple[Cost, int | None, tu
         cost_write = _per_token(write, _need(entry, prices, "cache_write", tier))
     cost_output = _per_token(request.output_tokens + request.reasoning_tokens, output_price)
     total = cost_input + cost_cached + cost_write + cost_output
-    return Cost(cost_input, cost_cached, cost_write, cost_output, total), tier, (uncached, cached, write)
+    return (
+        Cost(cost_input, cost_cached, cost_write, cost_output, total),
+        tier,
+        (uncached, cached, write),
+    )
 
 
 def _latency(entry: ModelEntry, request: Request) -> Latency:

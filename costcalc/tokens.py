@@ -18,8 +18,8 @@ import hashlib
 import marshal
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
@@ -138,7 +138,7 @@ def _read_ranks(spec: EncodingSpec) -> dict[bytes, int]:
     # is the line's index; tests/test_tokens.py checks that against the files.
     fields = data.split()
     tokens = map(binascii.a2b_base64, fields[0::2])
-    ranks = dict(zip(tokens, range(len(fields) // 2)))
+    ranks = dict(zip(tokens, range(len(fields) // 2), strict=True))
     if cached is not None:
         _write_cache(cached, marshal.dumps(ranks))
     return ranks

@@ -44,14 +44,23 @@ def test_empty_conversation_is_reply_priming_only():
 
 def test_content_parts_count_their_text():
     L = _len("o200k_base")
-    parts = ({"role": "user", "content": [{"type": "text", "text": "hello "}, {"type": "text", "text": "there"}]},)
+    parts = (
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "hello "}, {"type": "text", "text": "there"}],
+        },
+    )
     flat = ({"role": "user", "content": "hello there"},)
     assert chat.count_messages(parts, L) == chat.count_messages(flat, L)
 
 
 def test_batch_line_body_is_unwrapped():
-    line = {"custom_id": "1", "method": "POST", "url": "/v1/chat/completions",
-            "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}}
+    line = {
+        "custom_id": "1",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+    }
     request = chat.chat_from_json(line, "b.jsonl:1")
     assert request.messages == ({"role": "user", "content": "hi"},)
 

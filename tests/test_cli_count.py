@@ -48,7 +48,11 @@ def test_directory_skips_binary_with_warning(tmp_path):
 def test_csv_and_markdown(tmp_path):
     (tmp_path / "a.txt").write_text("hello world")
     csv = run("count", str(tmp_path / "a.txt"), "--output", "csv").stdout
-    assert csv.splitlines() == ["path,tokens,chars,bytes", f"{tmp_path / 'a.txt'},2,11,11", "TOTAL,2,,"]
+    assert csv.splitlines() == [
+        "path,tokens,chars,bytes",
+        f"{tmp_path / 'a.txt'},2,11,11",
+        "TOTAL,2,,",
+    ]
     md = run("count", str(tmp_path / "a.txt"), "--output", "markdown").stdout
     assert "| path | tokens | chars | bytes |" in md
     assert "| **total** | 2 |" in md
@@ -66,9 +70,17 @@ def test_table_is_plain_when_piped(tmp_path):
     ("args", "input", "message"),
     [
         (["count", "nope.txt"], None, "error: nope.txt: no such file or directory\n"),
-        (["count", "-e", "p99k"], "x", "error: unknown encoding 'p99k'; known encodings: cl100k_base, o200k_base\n"),
+        (
+            ["count", "-e", "p99k"],
+            "x",
+            "error: unknown encoding 'p99k'; known encodings: cl100k_base, o200k_base\n",
+        ),
         (["count"], "", "error: stdin is empty: pipe a prompt in, or give a PATH\n"),
-        (["count", "--json", "--output", "csv"], "x", "error: --json conflicts with --output csv\n"),
+        (
+            ["count", "--json", "--output", "csv"],
+            "x",
+            "error: --json conflicts with --output csv\n",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, input, message):

@@ -24,7 +24,7 @@ def test_files_and_total(tmp_path):
 def test_large_file_streamed_in_chunks_counts_exactly(tmp_path, monkeypatch):
     monkeypatch.setattr(counting, "CHUNK_CHARS", 500)
     monkeypatch.setattr(tokens, "CHUNK_CHARS", 500)
-    text = ("The quick brown fox, 1234 times.\n  Indented <|endoftext|> line\r\n" * 400)
+    text = "The quick brown fox, 1234 times.\n  Indented <|endoftext|> line\r\n" * 400
     path = tmp_path / "big.txt"
     path.write_text(text, newline="")
     report = count_inputs([str(path)], Tokenizer("cl100k_base"))
@@ -32,7 +32,9 @@ def test_large_file_streamed_in_chunks_counts_exactly(tmp_path, monkeypatch):
 
 
 def test_stdin_counts(monkeypatch):
-    report = count_inputs([], Tokenizer("o200k_base"), stdin=io.BytesIO(b"hello world"), stdin_is_tty=False)
+    report = count_inputs(
+        [], Tokenizer("o200k_base"), stdin=io.BytesIO(b"hello world"), stdin_is_tty=False
+    )
     assert report.inputs[0].path == "-"
     assert report.total_tokens == 2
 
@@ -48,7 +50,9 @@ def test_approximate_counts_are_scaled_and_marked(tmp_path):
 
 
 def test_chat_format(data_dir):
-    report = count_inputs([str(data_dir / "chat" / "cookbook_tools.json")], Tokenizer("o200k_base"), InputFormat.CHAT)
+    report = count_inputs(
+        [str(data_dir / "chat" / "cookbook_tools.json")], Tokenizer("o200k_base"), InputFormat.CHAT
+    )
     assert report.total_tokens == 101
 
 
@@ -76,7 +80,9 @@ def test_invalid_utf8_warns_with_file(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"abc \xff def")
     report = count_inputs([str(path)], Tokenizer("o200k_base"))
-    assert report.warnings == (f"{path}: 1 invalid UTF-8 sequence counted as U+FFFD replacement characters",)
+    assert report.warnings == (
+        f"{path}: 1 invalid UTF-8 sequence counted as U+FFFD replacement characters",
+    )
 
 
 def test_stdin_only_once():

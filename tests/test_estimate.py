@@ -14,8 +14,13 @@ from costcalc.tokens import Tokenizer
 GPT4O = ModelEntry(
     id="gpt-4o",
     provider="openai",
-    prices=Prices(input=D("2.5"), cached_input=D("1.25"), output=D("10"), batch_input=D("1.25"),
-                  batch_output=D("5")),
+    prices=Prices(
+        input=D("2.5"),
+        cached_input=D("1.25"),
+        output=D("10"),
+        batch_input=D("1.25"),
+        batch_output=D("5"),
+    ),
     tokenizer=Tokenizer("o200k_base"),
     context_window=128000,
     max_output_tokens=16384,
@@ -32,12 +37,26 @@ TIERED = ModelEntry(
 CLAUDE = ModelEntry(
     id="claude-sonnet-4-5",
     provider="anthropic",
-    prices=Prices(input=D("3"), cached_input=D("0.3"), cache_write=D("3.75"), output=D("15"),
-                  batch_input=D("1.5"), batch_output=D("7.5"), batch_cached_input=D("0.15")),
+    prices=Prices(
+        input=D("3"),
+        cached_input=D("0.3"),
+        cache_write=D("3.75"),
+        output=D("15"),
+        batch_input=D("1.5"),
+        batch_output=D("7.5"),
+        batch_cached_input=D("0.15"),
+    ),
     tokenizer=Tokenizer("o200k_base", exact=False, ratio=D("1.16")),
     context_window=200000,
-    throughput=Throughput(ttft_s=1.8, output_tps=63.0, prefill_tps=4000.0, ttft_p90_s=3.0,
-                          output_tps_p90=40.0, source="test", as_of="2025-11"),
+    throughput=Throughput(
+        ttft_s=1.8,
+        output_tps=63.0,
+        prefill_tps=4000.0,
+        ttft_p90_s=3.0,
+        output_tps_p90=40.0,
+        source="test",
+        as_of="2025-11",
+    ),
 )
 
 
@@ -49,8 +68,11 @@ CLAUDE = ModelEntry(
         (GPT4O, Request(1000, 500, batch=True), D("0.00375")),
         (GPT4O, Request(1000, 0, cached_fraction=D("0.5")), D("0.001875")),  # 500*2.5 + 500*1.25
         (GPT4O, Request(0, 100, reasoning_tokens=100), D("0.002")),
-        (CLAUDE, Request(10000, 1000, cached_fraction=D("0.8"), cache_write_fraction=D("0.2")),
-         D("0.0249")),  # 8000*0.3 + 2000*3.75 + 1000*15 = 2400+7500+15000 = 24900 / 1e6
+        (
+            CLAUDE,
+            Request(10000, 1000, cached_fraction=D("0.8"), cache_write_fraction=D("0.2")),
+            D("0.0249"),
+        ),  # 8000*0.3 + 2000*3.75 + 1000*15 = 2400+7500+15000 = 24900 / 1e6
         (TIERED, Request(200000, 1000), D("0.26")),  # at the threshold: base rates
         (TIERED, Request(200001, 1000), D("0.5150025")),  # above: whole request at tier rates
     ],
@@ -60,9 +82,16 @@ def test_hand_computed_costs(entry, request_, total):
 
 
 def test_cost_parts_add_up():
-    est = estimate(CLAUDE, Request(10000, 1000, cached_fraction=D("0.8"), cache_write_fraction=D("0.2")))
+    est = estimate(
+        CLAUDE, Request(10000, 1000, cached_fraction=D("0.8"), cache_write_fraction=D("0.2"))
+    )
     c = est.cost
-    assert (c.input, c.cached_input, c.cache_write, c.output) == (D(0), D("0.0024"), D("0.0075"), D("0.015"))
+    assert (c.input, c.cached_input, c.cache_write, c.output) == (
+        D(0),
+        D("0.0024"),
+        D("0.0075"),
+        D("0.015"),
+    )
     assert c.input + c.cached_input + c.cache_write + c.output == c.total
     assert (est.cached_input_tokens, est.cache_write_tokens) == (8000, 2000)
 
@@ -80,7 +109,9 @@ def test_fraction_rounding_is_half_even_and_whole():
 
 
 def test_missing_price_is_an_error_not_zero():
-    with pytest.raises(MissingPriceError, match="google/gemini-2.5-pro: the table has no batch input price"):
+    with pytest.raises(
+        MissingPriceError, match="google/gemini-2.5-pro: the table has no batch input price"
+    ):
         estimate(TIERED, Request(10, 10, batch=True))
     with pytest.raises(MissingPriceError, match="no cache write price"):
         estimate(GPT4O, Request(10, 10, cache_write_fraction=D("0.5")))
@@ -92,9 +123,14 @@ def test_missing_price_is_an_error_not_zero():
         ({"input_tokens": -1}, "input tokens must be a whole number >= 0, got -1"),
         ({"output_tokens": -5}, "output tokens must be a whole number >= 0, got -5"),
         ({"cached_fraction": D("1.5")}, "cached fraction must be between 0 and 1, got 1.5"),
-        ({"cache_write_fraction": D("-0.1")}, "cache write fraction must be between 0 and 1, got -0.1"),
-        ({"cached_fraction": D("0.7"), "cache_write_fraction": D("0.4")},
-         "cached fraction + cache write fraction must not exceed 1 (got 0.7 + 0.4)"),
+        (
+            {"cache_write_fraction": D("-0.1")},
+            "cache write fraction must be between 0 and 1, got -0.1",
+        ),
+        (
+            {"cached_fraction": D("0.7"), "cache_write_fraction": D("0.4")},
+            "cached fraction + cache write fraction must not exceed 1 (got 0.7 + 0.4)",
+        ),
     ],
 )
 def test_bad_requests(kwargs, message):

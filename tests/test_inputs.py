@@ -18,9 +18,13 @@ def test_directory_walk_filters_and_skips_binary(tmp_path):
     (tmp_path / ".git" / "HEAD").write_text("ref")
     found = resolve_sources([str(tmp_path)])
     assert [s.path for s in found.sources] == [
-        str(tmp_path / "a.txt"), str(tmp_path / "sub" / "b.txt"), str(tmp_path / "sub" / "c.md")
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "sub" / "b.txt"),
+        str(tmp_path / "sub" / "c.md"),
     ]
-    assert [(s.path, s.reason) for s in found.skipped] == [(str(tmp_path / "img.png"), "binary file")]
+    assert [(s.path, s.reason) for s in found.skipped] == [
+        (str(tmp_path / "img.png"), "binary file")
+    ]
     only_txt = resolve_sources([str(tmp_path)], glob="*.txt")
     assert len(only_txt.sources) == 2
 
@@ -30,9 +34,16 @@ def test_directory_walk_filters_and_skips_binary(tmp_path):
     [
         (lambda p: None, ["missing.txt"], "missing.txt: no such file or directory"),
         (lambda p: (p / "d").mkdir(), ["d"], "d: no file in this directory is a text file"),
-        (lambda p: ((p / "d").mkdir(), (p / "d" / "x.md").write_text("x")), ["d", "--glob"],
-         "d: no file in this directory matches --glob '*.txt'"),
-        (lambda p: (p / "b.bin").write_bytes(b"ab\x00cd"), ["b.bin"], "b.bin: is a binary file, not a prompt"),
+        (
+            lambda p: ((p / "d").mkdir(), (p / "d" / "x.md").write_text("x")),
+            ["d", "--glob"],
+            "d: no file in this directory matches --glob '*.txt'",
+        ),
+        (
+            lambda p: (p / "b.bin").write_bytes(b"ab\x00cd"),
+            ["b.bin"],
+            "b.bin: is a binary file, not a prompt",
+        ),
     ],
 )
 def test_bad_paths(tmp_path, monkeypatch, setup, args, message):
@@ -45,7 +56,9 @@ def test_bad_paths(tmp_path, monkeypatch, setup, args, message):
 
 
 def test_no_path_on_a_terminal_says_how_to_pipe():
-    with pytest.raises(InputError, match=r"pipe a prompt in \(e.g. `cat prompt.txt \| costcalc count`\)"):
+    with pytest.raises(
+        InputError, match=r"pipe a prompt in \(e.g. `cat prompt.txt \| costcalc count`\)"
+    ):
         resolve_sources([], stdin_is_tty=True)
 
 

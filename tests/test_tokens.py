@@ -12,8 +12,29 @@ from costcalc.errors import EncodingError
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|endofprompt|>", "<|fim_prefix|>"]
 PIECES = [
-    "\n", "\r\n", " ", "  ", "\t", "a", "Hello", "world", "don't", "WORLD's", "42", "12345",
-    "中文", "日本語のテキスト", "😀", "👩‍💻", "é", "!", "...", "//", "{", "}\n", "x=1;",
+    "\n",
+    "\r\n",
+    " ",
+    "  ",
+    "\t",
+    "a",
+    "Hello",
+    "world",
+    "don't",
+    "WORLD's",
+    "42",
+    "12345",
+    "中文",
+    "日本語のテキスト",
+    "😀",
+    "👩‍💻",
+    "é",
+    "!",
+    "...",
+    "//",
+    "{",
+    "}\n",
+    "x=1;",
     *SPECIALS,
 ]
 
@@ -65,7 +86,9 @@ def test_special_token_text_is_ordinary():
 
 
 def test_unknown_encoding_lists_known():
-    with pytest.raises(EncodingError, match="unknown encoding 'p99k'; known encodings: cl100k_base, o200k_base"):
+    with pytest.raises(
+        EncodingError, match="unknown encoding 'p99k'; known encodings: cl100k_base, o200k_base"
+    ):
         tokens.get_encoding("p99k")
 
 

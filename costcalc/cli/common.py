@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from costcalc.errors import CostcalcError
 from costcalc.choices import OutputFormat
+from costcalc.errors import CostcalcError
 
 OutputOpt = typer.Option(
     None, "--output", help="table (default), json, csv or markdown.", case_sensitive=False
@@ -23,7 +22,7 @@ PricingOpt = typer.Option(
 )
 
 
-def output_format(output: Optional[OutputFormat], as_json: bool) -> OutputFormat:
+def output_format(output: OutputFormat | None, as_json: bool) -> OutputFormat:
     if as_json:
         if output not in (None, OutputFormat.JSON):
             raise CostcalcError(f"--json conflicts with --output {output.value}")
@@ -36,5 +35,5 @@ def write_stdout(text: str) -> None:
     sys.stdout.flush()
 
 
-def pricing_paths(paths: Optional[list[Path]]) -> list[Path]:
+def pricing_paths(paths: list[Path] | None) -> list[Path]:
     return list(paths or [])

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
+from costcalc.choices import InputFormat, OutputFormat
 from costcalc.cli.app import app
 from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format
-from costcalc.choices import InputFormat, OutputFormat
 
 
-def resolve_tokenizer(model: Optional[str], encoding: Optional[str], pricing: list[Path]):
+def resolve_tokenizer(model: str | None, encoding: str | None, pricing: list[Path]):
     """The tokenizer named by -m (through the catalog) or -e; o200k_base by default."""
     from costcalc.errors import CostcalcError
     from costcalc.tokens import Tokenizer, _spec
@@ -47,15 +46,21 @@ def emit(renderable) -> None:
 
 @app.command("count")
 def count_cmd(
-    paths: Optional[list[str]] = typer.Argument(
+    paths: list[str] | None = typer.Argument(
         None, help="Files, directories (walked recursively) or - for stdin; none reads stdin."
     ),
-    model: Optional[str] = typer.Option(None, "-m", "--model", help="Count with this model's tokenizer."),
-    encoding: Optional[str] = typer.Option(None, "-e", "--encoding", help="o200k_base or cl100k_base."),
+    model: str | None = typer.Option(
+        None, "-m", "--model", help="Count with this model's tokenizer."
+    ),
+    encoding: str | None = typer.Option(
+        None, "-e", "--encoding", help="o200k_base or cl100k_base."
+    ),
     fmt: InputFormat = typer.Option(InputFormat.TEXT, "--format", help="text, chat or jsonl."),
-    glob: Optional[str] = typer.Option(None, "--glob", help="In directories, only files matching this pattern."),
-    pricing: Optional[list[Path]] = PricingOpt,
-    output: Optional[OutputFormat] = OutputOpt,
+    glob: str | None = typer.Option(
+        None, "--glob", help="In directories, only files matching this pattern."
+    ),
+    pricing: list[Path] | None = PricingOpt,
+    output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Count the tokens of prompts, exactly and offline.

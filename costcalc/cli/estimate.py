@@ -5,17 +5,16 @@ from __future__ import annotations
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Optional
 
 import typer
 
+from costcalc.choices import InputFormat, OutputFormat, Per, SortKey
 from costcalc.cli.app import app
 from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format
-from costcalc.choices import InputFormat, OutputFormat, Per, SortKey
 from costcalc.errors import CostcalcError, ExitCode
 
 
-def _decimal(value: Optional[str], flag: str) -> Optional[Decimal]:
+def _decimal(value: str | None, flag: str) -> Decimal | None:
     if value is None:
         return None
     try:
@@ -27,7 +26,7 @@ def _decimal(value: Optional[str], flag: str) -> Optional[Decimal]:
     return number
 
 
-def _whole(value: Optional[int], flag: str, minimum: int = 0) -> Optional[int]:
+def _whole(value: int | None, flag: str, minimum: int = 0) -> int | None:
     if value is not None and value < minimum:
         raise CostcalcError(f"{flag} must be >= {minimum}, got {value}")
     return value
@@ -35,30 +34,54 @@ def _whole(value: Optional[int], flag: str, minimum: int = 0) -> Optional[int]:
 
 @app.command("estimate")
 def estimate_cmd(
-    paths: Optional[list[str]] = typer.Argument(
+    paths: list[str] | None = typer.Argument(
         None, help="Prompt files, directories or - (stdin); none reads stdin."
     ),
-    models: Optional[list[str]] = typer.Option(None, "-m", "--model", help="A model id (repeatable)."),
+    models: list[str] | None = typer.Option(None, "-m", "--model", help="A model id (repeatable)."),
     all_models: bool = typer.Option(False, "--all", help="Every model in the catalog."),
-    provider: Optional[str] = typer.Option(None, "--provider", help="Every model of this provider."),
-    input_tokens: Optional[int] = typer.Option(None, "--input-tokens", help="Skip counting: this many input tokens."),
+    provider: str | None = typer.Option(None, "--provider", help="Every model of this provider."),
+    input_tokens: int | None = typer.Option(
+        None, "--input-tokens", help="Skip counting: this many input tokens."
+    ),
     output_tokens: int = typer.Option(0, "--output-tokens", help="Output tokens per call."),
-    reasoning_tokens: int = typer.Option(0, "--reasoning-tokens", help="Reasoning tokens per call (billed as output)."),
-    cached_fraction: Optional[str] = typer.Option(None, "--cached-fraction", help="Share of the input read from the prompt cache (0-1)."),
-    cache_write_fraction: Optional[str] = typer.Option(None, "--cache-write-fraction", help="Share of the input written to the prompt cache (0-1)."),
+    reasoning_tokens: int = typer.Option(
+        0, "--reasoning-tokens", help="Reasoning tokens per call (billed as output)."
+    ),
+    cached_fraction: str | None = typer.Option(
+        None, "--cached-fraction", help="Share of the input read from the prompt cache (0-1)."
+    ),
+    cache_write_fraction: str | None = typer.Option(
+        None, "--cache-write-fraction", help="Share of the input written to the prompt cache (0-1)."
+    ),
     batch: bool = typer.Option(False, "--batch", help="Batch-API prices."),
-    calls: Optional[int] = typer.Option(None, "--calls", help="Calls per --per period, for volume figures."),
+    calls: int | None = typer.Option(
+        None, "--calls", help="Calls per --per period, for volume figures."
+    ),
     per: Per = typer.Option(Per.MONTH, "--per", help="hour, day or month (730 hours)."),
-    tpm_limit: Optional[int] = typer.Option(None, "--tpm-limit", help="Your tokens-per-minute rate limit."),
-    rpm_limit: Optional[int] = typer.Option(None, "--rpm-limit", help="Your requests-per-minute rate limit."),
+    tpm_limit: int | None = typer.Option(
+        None, "--tpm-limit", help="Your tokens-per-minute rate limit."
+    ),
+    rpm_limit: int | None = typer.Option(
+        None, "--rpm-limit", help="Your requests-per-minute rate limit."
+    ),
     sort: SortKey = typer.Option(SortKey.COST, "--sort", help="cost or latency."),
-    max_latency: Optional[float] = typer.Option(None, "--max-latency", help="Only models at most this many seconds per call."),
-    max_cost: Optional[str] = typer.Option(None, "--max-cost", help="Only models at most this many USD per call."),
-    per_input: bool = typer.Option(False, "--per-input", help="One row per input instead of one request of all inputs."),
-    fmt: InputFormat = typer.Option(InputFormat.TEXT, "--format", help="text, chat or jsonl (one request per line)."),
-    glob: Optional[str] = typer.Option(None, "--glob", help="In directories, only files matching this pattern."),
-    pricing: Optional[list[Path]] = PricingOpt,
-    output: Optional[OutputFormat] = OutputOpt,
+    max_latency: float | None = typer.Option(
+        None, "--max-latency", help="Only models at most this many seconds per call."
+    ),
+    max_cost: str | None = typer.Option(
+        None, "--max-cost", help="Only models at most this many USD per call."
+    ),
+    per_input: bool = typer.Option(
+        False, "--per-input", help="One row per input instead of one request of all inputs."
+    ),
+    fmt: InputFormat = typer.Option(
+        InputFormat.TEXT, "--format", help="text, chat or jsonl (one request per line)."
+    ),
+    glob: str | None = typer.Option(
+        None, "--glob", help="In directories, only files matching this pattern."
+    ),
+    pricing: list[Path] | None = PricingOpt,
+    output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Estimate the cost and latency of a call, per model and at volume.
@@ -76,8 +99,11 @@ def estimate_cmd(
     from costcalc.render.progress import DelayedProgress
 
     out = output_format(output, as_json)
-    for flag, value in (("--output-tokens", output_tokens), ("--reasoning-tokens", reasoning_tokens),
-                        ("--input-tokens", input_tokens)):
+    for flag, value in (
+        ("--output-tokens", output_tokens),
+        ("--reasoning-tokens", reasoning_tokens),
+        ("--input-tokens", input_tokens),
+    ):
         _whole(value, flag)
     _whole(calls, "--calls", 1)
     _whole(tpm_limit, "--tpm-limit", 1)

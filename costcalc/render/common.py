@@ -20,7 +20,6 @@ from typing import Any
 
 from costcalc.choices import OutputFormat  # noqa: F401  (re-exported for renderers)
 
-
 # ---------------------------------------------------------------- JSON
 
 _DEC_MARK = "\x00dec:"
@@ -150,8 +149,12 @@ def no_color() -> bool:
 
 
 def stdout_console(width: int | None = None):
+    """Rich on a terminal; when piped, wide enough that no column is cut."""
     from rich.console import Console
 
+    if width is None and not sys.stdout.isatty():
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() else 240
     return Console(file=sys.stdout, no_color=no_color(), width=width, soft_wrap=False)
 
 

@@ -52,7 +52,9 @@ def render(report: CountReport, fmt: OutputFormat, console=None):
         return common.to_markdown(header, rows, align="lrrr") + _caption(report) + "\n"
     from rich.table import Table
 
-    table = Table(box=common.table_box(console), caption=_caption(report), show_footer=len(report.inputs) > 1)
+    table = Table(
+        box=common.table_box(console), caption=_caption(report), show_footer=len(report.inputs) > 1
+    )
     table.add_column("input", footer="total")
     table.add_column("tokens", justify="right", footer=common.count(report.total_tokens, approx))
     table.add_column("chars", justify="right")

@@ -150,10 +150,16 @@ def summary(result: Comparison) -> str | None:
     e = result.rows[0].estimate
     lat = e.latency.total
     text = f"{e.model}: {common.money(e.cost.total)} per call"
-    text += f", {'~' if not e.exact_tokens else ''}{common.seconds(lat)}" if lat is not None else ", latency unknown"
+    text += (
+        f", {'~' if not e.exact_tokens else ''}{common.seconds(lat)}"
+        if lat is not None
+        else ", latency unknown"
+    )
     if e.volume is not None:
         v = e.volume
-        text += f"; {common.money(v.cost_per_month_usd)}/month at {v.calls:,} calls per {v.per.value}"
+        text += (
+            f"; {common.money(v.cost_per_month_usd)}/month at {v.calls:,} calls per {v.per.value}"
+        )
     return text
 
 
@@ -161,32 +167,82 @@ def render(result: Comparison, fmt: OutputFormat, console=None):
     if fmt is OutputFormat.JSON:
         return common.to_json(as_dict(result))
     if fmt is OutputFormat.CSV:
-        header = ["input", "model", "provider", "exact_tokens", "input_tokens", "cached_input_tokens",
-                  "output_tokens", "reasoning_tokens", "cost_total_usd", "ttft_s", "latency_s",
-                  "fits_context", "cost_per_month_usd", "tokens_per_minute", "requests_per_minute",
-                  "concurrency"]
+        header = [
+            "input",
+            "model",
+            "provider",
+            "exact_tokens",
+            "input_tokens",
+            "cached_input_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "cost_total_usd",
+            "ttft_s",
+            "latency_s",
+            "fits_context",
+            "cost_per_month_usd",
+            "tokens_per_minute",
+            "requests_per_minute",
+            "concurrency",
+        ]
         rows = []
         for r in result.rows:
             e, v = r.estimate, r.estimate.volume
-            rows.append([r.input, e.model, e.provider, e.exact_tokens, e.input_tokens,
-                         e.cached_input_tokens, e.output_tokens, e.reasoning_tokens, e.cost.total,
-                         e.latency.ttft, e.latency.total, e.fits_context,
-                         v and v.cost_per_month_usd, v and v.tokens_per_minute,
-                         v and v.requests_per_minute, v and v.concurrency])
+            rows.append(
+                [
+                    r.input,
+                    e.model,
+                    e.provider,
+                    e.exact_tokens,
+                    e.input_tokens,
+                    e.cached_input_tokens,
+                    e.output_tokens,
+                    e.reasoning_tokens,
+                    e.cost.total,
+                    e.latency.ttft,
+                    e.latency.total,
+                    e.fits_context,
+                    v and v.cost_per_month_usd,
+                    v and v.tokens_per_minute,
+                    v and v.requests_per_minute,
+                    v and v.concurrency,
+                ]
+            )
         return common.to_csv(header, rows)
     top = max((r.estimate.cost.total for r in result.rows), default=0)
     cols = _columns(result)
     body = [_cells(result, r, top) for r in result.rows]
     if fmt is OutputFormat.MARKDOWN:
-        align = "".join("r" if c in ("in tokens", "out tokens", "$/call", "$/month", "tokens/min",
-                                     "req/min", "concurrency") else "l" for c in cols)
+        align = "".join(
+            "r"
+            if c
+            in (
+                "in tokens",
+                "out tokens",
+                "$/call",
+                "$/month",
+                "tokens/min",
+                "req/min",
+                "concurrency",
+            )
+            else "l"
+            for c in cols
+        )
         return common.to_markdown(cols, body, align=align)
     from rich.table import Table
 
     table = Table(box=common.table_box(console))
     for c in cols:
-        right = c in ("in tokens", "out tokens", "$/call", "$/month", "tokens/min", "req/min",
-                      "concurrency", "of limit")
+        right = c in (
+            "in tokens",
+            "out tokens",
+            "$/call",
+            "$/month",
+            "tokens/min",
+            "req/min",
+            "concurrency",
+            "of limit",
+        )
         table.add_column(c, justify="right" if right else "left", no_wrap=c != "note")
     for cells in body:
         table.add_row(*cells)

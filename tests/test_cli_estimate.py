@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from costcalc.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def table(data_dir):
+    return str(data_dir / "pricing" / "fixture.yaml")
+
+
+def run(table, *args, input=None):
+    return runner.invoke(app, ["estimate", "--pricing", table, *args], input=input)
+
+
+def test_json_keys_and_exact_money(table):
+    # 1000 in * $1/1M + 500 out * $2/1M = 0.001 + 0.001
+    result = run(table, "-m", "fast-1", "--input-tokens", "300", "--output-tokens", "200", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout, parse_float=Decimal)
+    (est,) = data["estimates"]
+    assert est["model"] == "fast-1" and est["provider"] == "acme"
+    assert est["cost_usd"] == {
+        "input": Decimal("0.0003"),
+        "cached_input": 0,
+        "cache_write": 0,
+        "output": Decimal("0.0004"),
+        "total": Decimal("0.0007"),
+    }
+    assert '"total": 0.0007' in result.stdout
+    assert est["latency_s"]["ttft"] == Decimal("0.5")
+    assert est["latency_s"]["total"] == Decimal("2.5")
+    assert est["fits_context"] is True
+    assert est["volume"] is None
+    for key in (
+        "exact_tokens",
+        "input_tokens",
+        "cached_input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+    ):
+        assert key in est
+
+
+def test_volume_month_and_concurrency(table):
+    result = run(
+        table,
+        "-m",
+        "fast-1",
+        "--input-tokens",
+        "300",
+        "--output-tokens",
+        "200",
+        "--calls",
+        "1000",
+        "--per",
+        "hour",
+        "--json",
+    )
+    vol = json.loads(result.stdout, parse_float=Decimal)["estimates"][0]["volume"]
+    assert vol["calls"] == 1000 and vol["per"] == "hour"
+    assert vol["cost_per_month_usd"] == Decimal("511")  # 0.0007 * 1000 * 730
+    assert abs(vol["requests_per_minute"] - Decimal(1000) / 60) < Decimal("1e-20")
+    assert float(vol["concurrency"]) == pytest.approx(1000 / 3600 * 2.5)
+
+
+def test_unknown_latency_is_null_never_invented(table):
+    result = run(
+        table, "-m", "nospeed-1", "--input-tokens", "10", "--output-tokens", "10", "--json"
+    )
+    est = json.loads(result.stdout)["estimates"][0]
+    assert est["latency_s"]["total"] is None and est["latency_s"]["ttft"] is None
+
+
+def test_counts_stdin_with_model_tokenizer_and_marks_approximate(table):
+    result = run(
+        table,
+        "-m",
+        "cheap-1",
+        "-m",
+        "fast-1",
+        "--output-tokens",
+        "1",
+        "--json",
+        input="hello world",
+    )
+    rows = {e["model"]: e for e in json.loads(result.stdout)["estimates"]}
+    assert rows["fast-1"]["input_tokens"] == 2 and rows["fast-1"]["exact_tokens"] is True
+    assert rows["cheap-1"]["input_tokens"] == 3 and rows["cheap-1"]["exact_tokens"] is False
+
+
+def test_comparison_sorted_and_marked(table):
+    result = run(
+        table,
+        "-m",
+        "fast-1",
+        "-m",
+        "cheap-1",
+        "-m",
+        "nospeed-1",
+        "--input-tokens",
+        "100",
+        "--output-tokens",
+        "100",
+        "--json",
+    )
+    data = json.loads(result.stdout)
+    assert [e["model"] for e in data["estimates"]] == ["cheap-1", "fast-1", "nospeed-1"]
+    assert data["cheapest"] == "acme/cheap-1"
+    assert data["fastest"] == "acme/fast-1"
+    result = run(
+        table,
+        "-m",
+        "fast-1",
+        "-m",
+        "cheap-1",
+        "--input-tokens",
+        "100",
+        "--output-tokens",
+        "100",
+        "--sort",
+        "latency",
+        "--json",
+    )
+    assert [e["model"] for e in json.loads(result.stdout)["estimates"]] == ["fast-1", "cheap-1"]
+
+
+def test_table_has_bar_marks_and_approximate(table):
+    result = run(
+        table, "-m", "fast-1", "-m", "cheap-1", "--output-tokens", "100", input="hello world"
+    )
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "cheapest" in out and "fastest" in out and "~3" in out and "█" in out
+
+
+def test_single_model_summary_line(table):
+    result = run(
+        table,
+        "-m",
+        "fast-1",
+        "--input-tokens",
+        "300",
+        "--output-tokens",
+        "200",
+        "--calls",
+        "1000000",
+    )
+    assert (
+        "fast-1: $0.0007 per call, 2.50 s; $700/month at 1,000,000 calls per month" in result.stdout
+    )
+
+
+def test_context_overflow_is_flagged_not_fatal(table):
+    result = run(table, "-m", "fast-1", "--input-tokens", "900", "--output-tokens", "200", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["estimates"][0]["fits_context"] is False
+    assert "does not fit its context window of 1,000" in result.stderr
+
+
+def test_filters_and_exit_1_when_nothing_meets_them(table):
+    result = run(
+        table,
+        "-m",
+        "fast-1",
+        "-m",
+        "nospeed-1",
+        "--input-tokens",
+        "100",
+        "--output-tokens",
+        "100",
+        "--max-latency",
+        "5",
+        "--json",
+    )
+    assert result.exit_code == 0
+    assert [e["model"] for e in json.loads(result.stdout)["estimates"]] == ["fast-1"]
+    assert "acme/nospeed-1: latency unknown" in result.stderr
+    result = run(
+        table,
+        "-m",
+        "fast-1",
+        "--input-tokens",
+        "100",
+        "--output-tokens",
+        "100",
+        "--max-cost",
+        "0.00001",
+    )
+    assert result.exit_code == 1
+    assert "error: no model meets the limits given" in result.stderr
+
+
+def test_rate_limit_share(table):
+    result = run(
+        table,
+        "-m",
+        "fast-1",
+        "--input-tokens",
+        "500",
+        "--output-tokens",
+        "100",
+        "--calls",
+        "60000",
+        "--per",
+        "hour",
+        "--tpm-limit",
+        "500000",
+        "--json",
+    )
+    vol = json.loads(result.stdout)["estimates"][0]["volume"]
+    assert vol["tokens_per_minute"] == 600000
+    assert vol["tpm_limit_share"] == pytest.approx(1.2)
+    assert vol["over_limit"] is True
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-m", "fast-1", "--input-tokens", "-5"], "error: --input-tokens must be >= 0, got -5"),
+        (
+            ["-m", "fast-1", "--input-tokens", "5", "--cached-fraction", "1.5"],
+            "error: cached fraction must be between 0 and 1, got 1.5",
+        ),
+        (
+            ["-m", "fast-1", "--input-tokens", "5", "--cached-fraction", "lots"],
+            "error: --cached-fraction: expected a number, got 'lots'",
+        ),
+        (
+            [
+                "-m",
+                "fast-1",
+                "--input-tokens",
+                "5",
+                "--cached-fraction",
+                "0.6",
+                "--cache-write-fraction",
+                "0.6",
+            ],
+            "error: cached fraction + cache write fraction must not exceed 1 (got 0.6 + 0.6)",
+        ),
+        (
+            ["-m", "fast-1", "--input-tokens", "5", "--calls", "0"],
+            "error: --calls must be >= 1, got 0",
+        ),
+        (
+            ["-m", "noprice-1", "--input-tokens", "5"],
+            "error: acme/noprice-1: the table has no output price",
+        ),
+        (
+            ["-m", "cheap-1", "--input-tokens", "5", "--batch"],
+            "error: acme/cheap-1: the table has no batch input price",
+        ),
+        (
+            ["--input-tokens", "5"],
+            "error: no model chosen: give -m MODEL (repeatable), --provider P or --all",
+        ),
+    ],
+)
+def test_bad_input(table, args, message):
+    result = run(table, *args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == message
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_model_suggests(table):
+    result = run(table, "-m", "fast-2", "--input-tokens", "5")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown model 'fast-2'; did you mean")
+    assert "fast-1" in result.stderr.splitlines()[0]
+
+
+def test_jsonl_is_one_row_per_request(table, tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text('{"prompt": "hello world"}\n{"prompt": "hello"}\n')
+    result = run(
+        table, str(path), "--format", "jsonl", "-m", "fast-1", "--output-tokens", "1", "--json"
+    )
+    rows = json.loads(result.stdout)["estimates"]
+    assert [(r["input"], r["input_tokens"]) for r in rows] == [(f"{path}:1", 2), (f"{path}:2", 1)]
+
+
+def test_csv_and_markdown(table):
+    csv = run(
+        table, "-m", "fast-1", "--input-tokens", "300", "--output-tokens", "200", "--output", "csv"
+    ).stdout
+    assert csv.splitlines()[1].startswith(",fast-1,acme,true,300,0,200,0,0.0007,0.5,2.5,true")
+    md = run(
+        table,
+        "-m",
+        "fast-1",
+        "--input-tokens",
+        "300",
+        "--output-tokens",
+        "200",
+        "--output",
+        "markdown",
+    ).stdout
+    assert md.startswith("| model | in tokens |")
+    assert "| acme/fast-1 | 300 | 200 | $0.0007 |" in md
