@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from costcalc.cli import app
@@ -119,3 +121,19 @@ def test_help_ends_with_example():
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Example: " in result.stdout
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300), fmt=st.sampled_from(["text", "chat", "jsonl"]))
+def test_any_bytes_never_produce_a_traceback(tmp_path, data, fmt):
+    path = tmp_path / "input"
+    path.write_bytes(data)
+    result = run("count", str(path), "--format", fmt, "--json")
+    assert result.exit_code in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert result.stderr.startswith("error: ")
+    stdin = run("count", "--format", fmt, "--json", input=data)
+    assert stdin.exit_code in (0, 2)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert stdin.exception is None or isinstance(stdin.exception, SystemExit)

@@ -106,7 +106,7 @@ def test_models_table():
         "of",
     ]
     row = next(line for line in lines if "z-small" in line)
-    assert row.split() == ["zeta", "z-small", "16,000", "0.3", "—", "0.9", "—", "—", "2026-10"]
+    assert row.split() == ["zeta", "z-small", "16,000", "0.30", "—", "0.90", "—", "—", "2026-10"]
     assert "1 model; prices in USD per 1M tokens" in result.stdout
 
 
@@ -118,7 +118,7 @@ def test_models_csv_and_markdown():
     )
     md = run("models", "--output", "markdown", "--search", "rocket-1")
     assert (
-        "| acme | rocket-1* | 128,000 | 0.1 | 0.025 | 0.4 | 0.39 s | 81 | 2026-11-01 |" in md.stdout
+        "| acme | rocket-1* | 128,000 | 0.10 | 0.025 | 0.40 | 0.39 s | 81 | 2026-11-01 |" in md.stdout
     )
 
 

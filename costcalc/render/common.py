@@ -116,9 +116,12 @@ def money(value: Decimal | None, *, sign: bool = True) -> str:
     elif mag >= 1:
         text = f"{value:,.2f}"
     else:
-        # four significant figures, no exponent
+        # four significant figures, at least cents, no exponent: 0.10, 0.075, 0.0003388
         q = Decimal(1).scaleb(mag.adjusted() - 3)
         text = decimal_text(value.quantize(q))
+        decimals = len(text.partition(".")[2])
+        if decimals < 2:
+            text = (text if "." in text else text + ".") + "0" * (2 - decimals)
     if text.startswith("-"):
         return "-" + prefix + text[1:]
     return prefix + text
@@ -168,4 +171,4 @@ def table_box(console) -> Any:
     """Rich box lines on a terminal, plain spaced columns when piped."""
     from rich import box
 
-    return box.ROUNDED if console.is_terminal else box.SIMPLE_HEAD
+    return box.ROUNDED if console is not None and console.is_terminal else box.SIMPLE_HEAD

@@ -100,11 +100,18 @@ def _marks(result: Comparison, row: Row) -> str:
     return ", ".join(marks)
 
 
+def _compared(result: Comparison) -> bool:
+    return len({r.estimate.key for r in result.rows}) > 1
+
+
 def _columns(result: Comparison) -> list[str]:
     cols = []
     if any(r.input for r in result.rows):
         cols.append("input")
-    cols += ["model", "in tokens", "out tokens", "$/call", "", "latency", "context"]
+    cols += ["model", "in tokens", "out tokens", "$/call"]
+    if _compared(result):
+        cols.append("")  # the relative-cost bar
+    cols += ["latency", "context"]
     if any(r.estimate.volume for r in result.rows):
         cols += ["$/month", "tokens/min", "req/min", "concurrency"]
         if result.query.tpm_limit or result.query.rpm_limit:
@@ -122,7 +129,7 @@ def _cells(result: Comparison, row: Row, top) -> list[str]:
         common.count(e.input_tokens, not e.exact_tokens),
         f"{out_tokens:,}",
         common.money(e.cost.total),
-        _bar(e.cost.total, top),
+        *([_bar(e.cost.total, top)] if _compared(result) else []),
         _latency(row),
         _context(row),
     ]
