@@ -482,7 +482,7 @@ def test_ci_doc_workflow_is_valid_yaml_using_real_flags():
 
     import yaml
 
-    text = (ROOT / "docs" / "ci.md").read_text()
+    text = (ROOT / "README.md").read_text()
     workflow = re.search(r"```yaml\n(# \.github/workflows/.*?)```", text, re.S).group(1)
     steps = yaml.safe_load(workflow)["jobs"]["costcalc"]["steps"]
     commands = " ".join(s.get("run", "") for s in steps)

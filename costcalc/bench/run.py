@@ -1,0 +1,321 @@
+"""The benchmark: validate, measure the machine, build the model, time it, verify, project, price.
+
+``run_bench(BenchConfig(...)) -> BenchResult`` is the library's entry point;
+the CLI parses arguments into a BenchConfig and renders the BenchResult.
+
+Figures (formulas in :mod:`costcalc.bench.formulas`):
+
+- prefill tokens/s = prompt tokens / the median prefill time over the
+  repeats; that time is also the time to first token (the prompt in, the
+  first token's logits out);
+- decode ms/token p50 and p95 over every step of every repeat; tokens/s =
+  steps / their total time;
+- prefill efficiency = prefill FLOPs / median prefill time / the matmul
+  limit; decode efficiency = mean bytes per step (weights + KV cache) / p50
+  step time / the bandwidth limit. The limits are medians of points taken
+  before and after each repeat (:mod:`costcalc.bench.machine`): typical
+  against typical over the same minutes. ``efficiency_vs_peak`` compares
+  with the best point instead (never higher).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+from costcalc.bench import catalog_entry, formulas, presets, require_numpy
+from costcalc.bench.cost import Cost, cost, hourly
+from costcalc.bench.machine import Host, Limits
+from costcalc.bench.presets import Shape
+from costcalc.bench.project import Projection, project
+from costcalc.bench.stats import median, percentile
+from costcalc.bench.timing import Progress
+from costcalc.errors import BenchError
+
+TOLERANCE = 1e-4  # --verify: max |logits with cache - logits without|
+PROBE_REPEAT = 3  # runs per probe point (the best counts)
+HEAD_COPY = False  # keep a (d, vocab) copy of the tied head (measured: no faster here)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    preset: str = "gpt2-small"
+    # custom shape: any of these replaces the preset's value (the shape is then "custom")
+    layers: int | None = None
+    d_model: int | None = None
+    heads: int | None = None
+    kv_heads: int | None = None
+    ffn: int | None = None
+    vocab: int | None = None
+    ctx: int | None = None
+    prompt_tokens: int = 512
+    new_tokens: int = 128
+    repeat: int = 3
+    seed: int = 0
+    verify: bool = False
+    usd_per_hour: Decimal | None = None
+    watts: Decimal | None = None
+    usd_per_kwh: Decimal | None = None
+    save: Path | None = None
+    quick: bool = False  # tiny machine probes, for tests
+    projections: tuple[str, ...] | None = None  # default: presets.PROJECTED not run
+
+
+@dataclass(frozen=True)
+class Prefill:
+    tokens: int
+    tokens_per_s: float
+    efficiency: float
+    efficiency_vs_peak: float
+    seconds_p50: float
+    flops: int
+    gflops: float  # achieved
+
+
+@dataclass(frozen=True)
+class Decode:
+    tokens: int
+    ms_per_token_p50: float
+    ms_per_token_p95: float
+    tokens_per_s: float
+    efficiency: float
+    efficiency_vs_peak: float
+    bytes_per_token: float
+    gbs: float  # achieved, at p50
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    max_abs_diff: float
+    tokens_match: bool
+    tolerance: float = TOLERANCE
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    preset: str
+    shape: Shape
+    params: int
+    dtype: str
+    seed: int
+    machine: Limits
+    host: Host
+    prefill: Prefill
+    decode: Decode
+    ttft_s: float
+    verification: Verification | None
+    projections: tuple[Projection, ...]
+    cost: Cost | None
+    saved: str | None
+
+    @property
+    def verified(self) -> bool | None:
+        return None if self.verification is None else self.verification.ok
+
+
+def resolve_shape(config: BenchConfig) -> Shape:
+    base = presets.preset(config.preset)
+    overrides = {f: getattr(config, f) for f in presets.CUSTOM_FIELDS}
+    return presets.validate(presets.custom(base, **overrides))
+
+
+def check(config: BenchConfig, host: Host | None = None) -> tuple[Shape, Decimal | None]:
+    """Every user mistake, before anything heavy runs: BenchError with one clear line."""
+    shape = resolve_shape(config)
+    for name in ("prompt_tokens", "new_tokens", "repeat"):
+        value = getattr(config, name)
+        if value <= 0:
+            raise BenchError(f"{presets.flag(name)} must be a positive whole number, got {value}")
+    total = config.prompt_tokens + config.new_tokens
+    if config.prompt_tokens > shape.ctx:
+        raise BenchError(
+            f"--prompt-tokens {config.prompt_tokens} is longer than {shape.name}'s context"
+            f" of {shape.ctx} tokens"
+        )
+    if total > shape.ctx:
+        raise BenchError(
+            f"--prompt-tokens {config.prompt_tokens} + --new-tokens {config.new_tokens} = {total} "
+            f"tokens do not fit {shape.name}'s context of {shape.ctx}"
+        )
+    usd_per_hour = hourly(config.usd_per_hour, config.watts, config.usd_per_kwh)
+    if config.save is not None and usd_per_hour is None:
+        raise BenchError("--save needs a price: add --usd-per-hour, or --watts with --usd-per-kwh")
+    if config.save is not None and not config.save.resolve().parent.is_dir():
+        raise BenchError(f"--save {config.save}: the folder {config.save.parent} does not exist")
+    if host is not None and host.memory_available is not None:
+        need = memory_needed(config, shape)
+        if need > host.memory_available:
+            billions = formulas.params(shape) / 1e9
+            raise BenchError(
+                f"{shape.name} ({billions:.2f}B parameters, float32) needs about "
+                f"{need / 2**30:.1f} GiB of memory; this machine has "
+                f"{host.memory_available / 2**30:.1f} GiB available"
+            )
+    return shape, usd_per_hour
+
+
+def memory_needed(config: BenchConfig, shape: Shape) -> int:
+    model = formulas.memory_needed(
+        shape, config.prompt_tokens, config.new_tokens, head_copy=HEAD_COPY, verify=config.verify
+    )
+    # + the probes (sampled while the model is loaded), the interpreter, BLAS
+    probe = 5 * 2**20 if config.quick else (512 + 48) * 2**20
+    return model + probe + 64 * 2**20
+
+
+def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchResult:
+    """Measure this machine, then the decoder in ``config``'s shape (BenchError for bad input)."""
+    require_numpy()
+    from costcalc.bench import machine
+
+    host = machine.host()
+    shape, usd_per_hour = check(config, host)
+
+    if progress:
+        progress.phase("measuring this machine", 1)
+    probe = machine.Probe(quick=config.quick)
+    probe.point(repeat=PROBE_REPEAT)
+    if progress:
+        progress.advance()
+
+    import numpy as np
+
+    from costcalc.bench.decoder import Decoder
+    from costcalc.bench.timing import time_decoder
+
+    if progress:
+        progress.phase(f"building {shape.name}", 1)
+    n_tokens = config.prompt_tokens + config.new_tokens
+    decoder = Decoder(shape, max_tokens=n_tokens + 1, seed=config.seed, head_copy=HEAD_COPY)
+    rng = np.random.default_rng(config.seed + 1)
+    prompt = rng.integers(0, shape.vocab, size=config.prompt_tokens)
+    if progress:
+        progress.advance()
+
+    # the machine's limits, sampled again after each repeat: over the same minutes
+    times = time_decoder(
+        decoder,
+        prompt,
+        config.new_tokens,
+        config.repeat,
+        progress,
+        after_each=partial(probe.point, repeat=PROBE_REPEAT),
+    )
+    limits = probe.limits()
+    del probe
+
+    verification = None
+    if config.verify:
+        if progress:
+            progress.phase("verifying the KV cache", 1)
+        verification = verify(decoder, prompt, config.new_tokens)
+        if progress:
+            progress.advance()
+    del decoder
+
+    P, N = config.prompt_tokens, config.new_tokens
+    prefill_s = median(times.prefill_s)
+    flops = formulas.prefill_flops(shape, P)
+    prefill = Prefill(
+        tokens=P,
+        tokens_per_s=P / prefill_s,
+        efficiency=flops / prefill_s / 1e9 / limits.matmul_gflops,
+        efficiency_vs_peak=flops / prefill_s / 1e9 / limits.matmul_gflops_peak,
+        seconds_p50=prefill_s,
+        flops=flops,
+        gflops=flops / prefill_s / 1e9,
+    )
+    step_p50 = median(times.step_s)
+    nbytes = formulas.mean_decode_bytes(shape, P, N)
+    decode = Decode(
+        tokens=N,
+        ms_per_token_p50=step_p50 * 1e3,
+        ms_per_token_p95=percentile(times.step_s, 95) * 1e3,
+        tokens_per_s=len(times.step_s) / sum(times.step_s),
+        efficiency=nbytes / step_p50 / 1e9 / limits.bandwidth_gbs,
+        efficiency_vs_peak=nbytes / step_p50 / 1e9 / limits.bandwidth_gbs_peak,
+        bytes_per_token=nbytes,
+        gbs=nbytes / step_p50 / 1e9,
+    )
+
+    names = config.projections
+    if names is None:
+        names = tuple(n for n in presets.PROJECTED if n != shape.name)
+    projections = tuple(
+        project(
+            presets.preset(name),
+            matmul_gflops=limits.matmul_gflops,
+            bandwidth_gbs=limits.bandwidth_gbs,
+            prefill_efficiency=prefill.efficiency,
+            decode_efficiency=decode.efficiency,
+            prompt_tokens=P,
+            new_tokens=N,
+            memory_available=host.memory_available,
+        )
+        for name in names
+    )
+
+    price = (
+        cost(usd_per_hour, prefill.tokens_per_s, decode.tokens_per_s)
+        if usd_per_hour is not None
+        else None
+    )
+    saved = None
+    if config.save is not None and price is not None:
+        text = catalog_entry.pricing_yaml(
+            model_id=shape.name,
+            context_window=shape.ctx,
+            usd_per_1m_input=price.usd_per_1m_input,
+            usd_per_1m_output=price.usd_per_1m_output,
+            ttft_s=step_p50,
+            output_tps=decode.tokens_per_s,
+            prefill_tps=prefill.tokens_per_s,
+            source=f"costcalc bench on {host.label}",
+            notes=(
+                f"{shape.name}, float32, random weights, batch 1, {P}-token prompt, "
+                f"{N} new tokens, at ${usd_per_hour} an hour; ttft_s is one forward step "
+                f"(a 1-token prompt), estimate adds input tokens / prefill_tps; a {P}-token "
+                f"prompt measured {prefill_s:.4g} s"
+            ),
+        )
+        catalog_entry.write(config.save, text)
+        saved = str(config.save)
+
+    return BenchResult(
+        preset=shape.name,
+        shape=shape,
+        params=formulas.params(shape),
+        dtype="float32",
+        seed=config.seed,
+        machine=limits,
+        host=host,
+        prefill=prefill,
+        decode=decode,
+        ttft_s=prefill_s,
+        verification=verification,
+        projections=projections,
+        cost=price,
+        saved=saved,
+    )
+
+
+def verify(decoder, prompt, new: int) -> Verification:
+    """Greedy decode with the KV cache vs. one recompute of the whole sequence without it.
+
+    The recompute is causal, so its logits at position j are exactly those of
+    a fresh forward pass over tokens 0..j: one pass checks every step.
+    """
+    import numpy as np
+
+    tokens, cached = decoder.generate(prompt, new, keep_logits=True)
+    sequence = np.concatenate([np.asarray(prompt), np.asarray(tokens[:-1])])
+    full = decoder.forward_full(sequence, last=new + 1)
+    diff = float(np.max(np.abs(full - cached)))
+    match = bool(np.array_equal(np.argmax(full, axis=1), np.asarray(tokens)))
+    finite = bool(np.isfinite(cached).all())
+    return Verification(
+        ok=finite and match and diff <= TOLERANCE, max_abs_diff=diff, tokens_match=match
+    )

@@ -1,0 +1,548 @@
+"""costcalc.bench: the decoder's correctness, the formulas, and `costcalc bench` end to end.
+
+Tiny shapes only; the machine probes run in --quick mode. Timing belongs in
+benchmarks/bench_decoder.py, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from decimal import Decimal
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from costcalc.bench import formulas, presets
+from costcalc.bench.cost import cost, hourly, per_million
+from costcalc.bench.decoder import Decoder
+from costcalc.bench.presets import PRESETS, Shape, Style
+from costcalc.bench.project import project
+from costcalc.bench.stats import percentile
+from costcalc.cli import app
+
+TINY = PRESETS["tiny"]
+TINY_LLAMA = PRESETS["tiny-llama"]  # rotary, RMSNorm, SwiGLU, 4 heads sharing 2 KV heads
+QUICK = [
+    "bench",
+    "--preset",
+    "tiny",
+    "--prompt-tokens",
+    "16",
+    "--new-tokens",
+    "4",
+    "--repeat",
+    "1",
+    "--quick",
+]
+
+
+def shape_variants():
+    return [
+        TINY,
+        TINY_LLAMA,
+        Shape(
+            "llama-mha",
+            Style.LLAMA,
+            layers=2,
+            d_model=48,
+            heads=3,
+            kv_heads=3,
+            ffn=96,
+            vocab=300,
+            ctx=64,
+        ),
+        Shape(
+            "gpt2-gqa",
+            Style.GPT2,
+            layers=3,
+            d_model=64,
+            heads=8,
+            kv_heads=2,
+            ffn=128,
+            vocab=300,
+            ctx=64,
+        ),
+        Shape(
+            "llama-mqa",
+            Style.LLAMA,
+            layers=1,
+            d_model=32,
+            heads=4,
+            kv_heads=1,
+            ffn=64,
+            vocab=200,
+            ctx=64,
+        ),
+    ]
+
+
+def prompt_for(shape: Shape, n: int, seed: int = 7) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, shape.vocab, size=n)
+
+
+# ---------------------------------------------------------------- the decoder
+
+
+def test_shapes_of_logits_and_caches():
+    dec = Decoder(TINY_LLAMA, max_tokens=40, seed=0)
+    s = TINY_LLAMA
+    assert dec.k_cache.shape == (s.layers, s.kv_heads, s.head_dim, 40)
+    assert dec.v_cache.shape == (s.layers, s.kv_heads, 40, s.head_dim)
+    assert dec.layers[0].qkv.shape == (s.d_model + 2 * s.kv_dim, s.d_model)
+    assert dec.layers[0].up.shape == (2 * s.ffn, s.d_model)  # gate and up, fused
+    logits = dec.prefill(prompt_for(s, 10))
+    assert logits.shape == (s.vocab,) and logits.dtype == np.float32
+    assert dec.length == 10
+    step = dec.step(3)
+    assert step.shape == (s.vocab,) and dec.length == 11
+    assert np.isfinite(step).all()
+    full = dec.forward_full(prompt_for(s, 12), last=5)
+    assert full.shape == (5, s.vocab)
+
+
+def test_cache_is_preallocated_and_bounded():
+    dec = Decoder(TINY, max_tokens=8, seed=0)
+    dec.prefill(prompt_for(TINY, 8))
+    with pytest.raises(ValueError, match="holds 8 positions"):
+        dec.step(1)
+
+
+def test_weights_match_the_parameter_formula():
+    for shape in shape_variants():
+        dec = Decoder(shape, max_tokens=4, seed=0)
+        assert sum(a.size for a in dec.weight_arrays()) == formulas.params(shape), shape.name
+        assert all(a.dtype == np.float32 for a in dec.weight_arrays())
+
+
+@pytest.mark.parametrize("shape", shape_variants(), ids=lambda s: s.name)
+def test_kv_cache_decoding_equals_recomputing_without_it(shape):
+    dec = Decoder(shape, max_tokens=64, seed=3)
+    prompt = prompt_for(shape, 37)  # not a multiple of anything
+    tokens, cached = dec.generate(prompt, 20, keep_logits=True)
+    sequence = np.concatenate([prompt, tokens[:-1]])
+    full = dec.forward_full(sequence, last=21)
+    assert cached.shape == full.shape == (21, shape.vocab)
+    assert np.abs(full - cached).max() <= 1e-4
+    assert full.argmax(axis=1).tolist() == tokens
+
+
+def test_prefill_crosses_query_blocks(monkeypatch):
+    from costcalc.bench import decoder as mod
+
+    monkeypatch.setattr(mod, "QUERY_BLOCK", 8)
+    dec = Decoder(TINY_LLAMA, max_tokens=64, seed=1)  # 4 blocks of 8 query rows
+    prompt = prompt_for(TINY_LLAMA, 29)
+    blocked = dec.forward_full(prompt, last=29)
+    monkeypatch.setattr(mod, "QUERY_BLOCK", 128)
+    whole = Decoder(TINY_LLAMA, max_tokens=64, seed=1).forward_full(prompt, last=29)
+    assert np.abs(blocked - whole).max() <= 1e-5
+
+
+def test_a_transposed_head_copy_gives_the_same_logits():
+    prompt = prompt_for(TINY, 12)
+    plain = Decoder(TINY, max_tokens=20, seed=4)
+    copy = Decoder(TINY, max_tokens=20, seed=4, head_copy=True)
+    assert copy.head_t.shape == (TINY.d_model, TINY.vocab) and copy.head_t.flags.c_contiguous
+    assert np.abs(plain.prefill(prompt) - copy.prefill(prompt)).max() <= 1e-5
+    assert np.abs(plain.step(5) - copy.step(5)).max() <= 1e-5
+    extra = TINY.vocab * TINY.d_model * 4
+    assert formulas.memory_needed(TINY, 12, 4, head_copy=True, verify=False) == (
+        formulas.memory_needed(TINY, 12, 4, head_copy=False, verify=False) + extra
+    )
+
+
+def test_greedy_decoding_is_deterministic_for_a_seed():
+    prompt = prompt_for(TINY, 16)
+    a, _ = Decoder(TINY, max_tokens=40, seed=5).generate(prompt, 12)
+    b, _ = Decoder(TINY, max_tokens=40, seed=5).generate(prompt, 12)
+    c = Decoder(TINY, max_tokens=40, seed=6)
+    assert a == b and len(a) == 13
+    assert not np.array_equal(c.embed, Decoder(TINY, max_tokens=40, seed=5).embed)
+    # reset() starts over: the same model gives the same tokens twice
+    dec = Decoder(TINY, max_tokens=40, seed=5)
+    assert dec.generate(prompt, 12)[0] == dec.generate(prompt, 12)[0] == a
+
+
+def test_weights_are_scaled_so_logits_are_finite_and_small():
+    dec = Decoder(PRESETS["tiny"], max_tokens=20, seed=0)
+    assert abs(float(dec.embed.std()) - 0.02) < 0.002
+    logits = dec.prefill(prompt_for(TINY, 20))
+    assert np.isfinite(logits).all() and np.abs(logits).max() < 10
+
+
+# A plain, slow float64 transformer, written from the definitions, to check the fast one.
+
+
+def reference_logits(dec: Decoder, tokens) -> np.ndarray:
+    s = dec.shape
+    d, hd, H, KV = s.d_model, s.head_dim, s.heads, s.kv_heads
+    gpt2 = s.style is Style.GPT2
+    f64 = lambda a: None if a is None else a.astype(np.float64)  # noqa: E731
+
+    def norm(x, g, b):
+        if b is None:
+            return x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-5) * g
+        mu = x.mean(-1, keepdims=True)
+        return (x - mu) / np.sqrt(((x - mu) ** 2).mean(-1, keepdims=True) + 1e-5) * g + b
+
+    def rope(v, pos):  # v: (heads, hd) at position pos, rotate-half convention
+        half = hd // 2
+        inv = 500000.0 ** (-np.arange(half) / half)
+        c, sn = np.cos(pos * inv), np.sin(pos * inv)
+        a, b = v[:, :half], v[:, half:]
+        return np.concatenate([a * c - b * sn, b * c + a * sn], axis=1)
+
+    n = len(tokens)
+    x = f64(dec.embed)[tokens]
+    if gpt2:
+        x = x + f64(dec.pos)[:n]
+    for w in dec.layers:
+        h = norm(x, f64(w.norm1), f64(w.norm1_b))
+        qkv = h @ f64(w.qkv).T + (f64(w.qkv_b) if gpt2 else 0)
+        q = qkv[:, :d].reshape(n, H, hd)
+        k = qkv[:, d : d + KV * hd].reshape(n, KV, hd)
+        v = qkv[:, d + KV * hd :].reshape(n, KV, hd)
+        if not gpt2:
+            q = np.stack([rope(q[i], i) for i in range(n)])
+            k = np.stack([rope(k[i], i) for i in range(n)])
+        att = np.zeros((n, H, hd))
+        for head in range(H):
+            kvh = head // (H // KV)
+            for i in range(n):
+                sc = k[: i + 1, kvh] @ q[i, head] / math.sqrt(hd)
+                p = np.exp(sc - sc.max())
+                att[i, head] = (p / p.sum()) @ v[: i + 1, kvh]
+        x = x + att.reshape(n, d) @ f64(w.wo).T + (f64(w.wo_b) if gpt2 else 0)
+        h = norm(x, f64(w.norm2), f64(w.norm2_b))
+        if gpt2:
+            u = h @ f64(w.up).T + f64(w.up_b)
+            u = 0.5 * u * (1 + np.tanh(math.sqrt(2 / math.pi) * (u + 0.044715 * u**3)))
+            x = x + u @ f64(w.down).T + f64(w.down_b)
+        else:
+            gu = h @ f64(w.up).T
+            g, u = gu[:, : s.ffn], gu[:, s.ffn :]
+            x = x + (g / (1 + np.exp(-g)) * u) @ f64(w.down).T
+    h = norm(x, f64(dec.norm_f), f64(dec.norm_f_b))
+    return h @ f64(dec.embed).T
+
+
+@pytest.mark.parametrize("shape", [TINY, TINY_LLAMA], ids=lambda s: s.name)
+def test_decoder_matches_a_plain_reference_implementation(shape):
+    dec = Decoder(shape, max_tokens=32, seed=11)
+    prompt = prompt_for(shape, 9)
+    tokens, cached = dec.generate(prompt, 6, keep_logits=True)
+    ref = reference_logits(dec, np.concatenate([prompt, tokens[:-1]]))[-7:]
+    assert np.abs(ref - cached).max() <= 1e-4
+
+
+def test_rotary_attention_depends_on_relative_position():
+    # Shifting every position by the same amount leaves Llama-style attention unchanged.
+    dec = Decoder(TINY_LLAMA, max_tokens=64, seed=2)
+    prompt = prompt_for(TINY_LLAMA, 10)
+    base = dec.prefill(prompt).copy()
+    shifted = Decoder(TINY_LLAMA, max_tokens=64, seed=2)
+    shifted.cos, shifted.sin = np.roll(dec.cos, -20, axis=0), np.roll(dec.sin, -20, axis=0)
+    assert np.abs(shifted.prefill(prompt) - base).max() <= 1e-4
+
+
+# ---------------------------------------------------------------- formulas, by hand
+
+
+def test_parameter_counts_of_known_models():
+    assert formulas.params(TINY) == 149_248  # worked below
+    assert formulas.params(PRESETS["gpt2-small"]) == 124_439_808  # GPT-2 small, as published
+    assert formulas.params(PRESETS["gpt2-medium"]) == 354_823_168
+    assert formulas.params(PRESETS["llama-1b"]) == 1_235_814_400  # Llama 3.2 1B, tied
+
+
+def test_flop_and_byte_formulas_on_a_hand_computed_case():
+    # tiny: L=2, d=64, kv=64, f=256, V=512, C=256, GPT-2 style
+    # M = 64*(64+128) + 64*64 + 2*64*256 = 12288 + 4096 + 32768 = 49152
+    # S = (64+128) + 64 + 256 + 64 + 2*(2*64) = 832
+    assert formulas.matrix_params(TINY) == 49_152
+    assert formulas.small_params(TINY) == 832
+    # prefill of T=10: 2*10*2*49152 + 2*2*64*10*11 + 2*64*512
+    assert formulas.prefill_flops(TINY, 10) == 1_966_080 + 28_160 + 65_536
+    # decode at position 9: 4*(2*(49152+832) + 128) weights + 4*512*64 head + 4*2*64 rows
+    #                       + 4*2*2*64*10 KV
+    weights = 4 * (2 * 49_984 + 128) + 4 * 512 * 64 + 4 * 2 * 64
+    assert formulas.weight_bytes_per_token(TINY) == weights == 531_968
+    assert formulas.decode_bytes(TINY, 9) == weights + 10_240
+    # mean over 4 steps after a 10-token prompt: positions 10..13, mean KV length 12.5
+    assert formulas.mean_decode_bytes(TINY, 10, 4) == weights + 4 * 2 * 2 * 64 * 12.5
+    # Llama style: SwiGLU (3 matrices), grouped K/V, RMSNorm gains only, no positions
+    # M = 64*(64+2*32) + 64*64 + 3*64*176 = 8192 + 4096 + 33792
+    assert formulas.matrix_params(TINY_LLAMA) == 46_080
+    assert formulas.small_params(TINY_LLAMA) == 128
+    assert formulas.kv_bytes(TINY_LLAMA, 10) == 4 * 2 * 2 * 32 * 10
+
+
+def test_projection_formulas():
+    s = PRESETS["gpt2-small"]
+    j = project(
+        s,
+        matmul_gflops=100,
+        bandwidth_gbs=20,
+        prefill_efficiency=0.5,
+        decode_efficiency=0.8,
+        prompt_tokens=512,
+        new_tokens=128,
+        memory_available=2**30,
+    )
+    assert j.ttft_s == pytest.approx(formulas.prefill_flops(s, 512) / 50e9)
+    assert j.prefill_tokens_per_s == pytest.approx(512 / j.ttft_s)
+    assert j.decode_ms_per_token == pytest.approx(
+        formulas.mean_decode_bytes(s, 512, 128) / 16e9 * 1e3
+    )
+    assert j.fits_in_memory is True and j.fits_context is True
+
+
+def test_percentile_interpolates_like_numpy():
+    values = [5.0, 1.0, 4.0, 2.0, 3.0, 10.0]
+    for q in (0, 50, 95, 100):
+        assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+# ---------------------------------------------------------------- cost
+
+
+def test_cost_per_million_tokens_is_exact_decimal():
+    assert per_million(Decimal("0.40"), 1000.0) == Decimal("0.111111")
+    assert per_million(Decimal("3.6"), 1_000_000.0) == Decimal("0.001")
+    assert hourly(None, Decimal("300"), Decimal("0.15")) == Decimal("0.045")
+    c = cost(Decimal("0.36"), 2000.0, 50.0)
+    assert (c.usd_per_1m_input, c.usd_per_1m_output) == (Decimal("0.05"), Decimal("2"))
+
+
+# ---------------------------------------------------------------- the command
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_bench_json_has_the_stable_keys():
+    result = invoke(*QUICK, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {
+        "preset",
+        "params",
+        "dtype",
+        "machine",
+        "prefill",
+        "decode",
+        "verified",
+        "projections",
+    } <= set(data)
+    assert data["preset"] == "tiny" and data["dtype"] == "float32" and data["params"] == 149_248
+    assert {"matmul_gflops", "bandwidth_gbs"} <= set(data["machine"])
+    assert {"tokens", "tokens_per_s", "efficiency"} <= set(data["prefill"])
+    assert {"tokens", "ms_per_token_p50", "ms_per_token_p95", "tokens_per_s", "efficiency"} <= set(
+        data["decode"]
+    )
+    assert data["prefill"]["tokens"] == 16 and data["decode"]["tokens"] == 4
+    assert data["verified"] is None  # not asked
+    assert data["cost"] is None
+    assert data["machine"]["quick"] is True
+    names = [p["preset"] for p in data["projections"]]
+    assert "llama-1b" in names and "llama-8b" in names
+    assert all(p["decode_ms_per_token"] > 0 for p in data["projections"])
+    assert same_as_output_json()
+
+
+def same_as_output_json() -> bool:
+    result = invoke(*QUICK, "--output", "json")
+    return result.exit_code == 0 and set(json.loads(result.stdout)) >= {"preset", "projections"}
+
+
+def test_verify_and_cost_in_json():
+    result = invoke(*QUICK, "--verify", "--usd-per-hour", "0.40", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["verified"] is True and data["verify"]["max_abs_diff"] <= 1e-4
+    c = data["cost"]
+    assert c["usd_per_hour"] == 0.4
+    for key, phase in (("usd_per_1m_input", "prefill"), ("usd_per_1m_output", "decode")):
+        price = Decimal(str(c[key]))  # written from the exact decimal: 6 significant figures
+        assert len(price.as_tuple().digits) <= 6
+        expected = 0.40 * 1e6 / 3600 / data[phase]["tokens_per_s"]  # the JSON rate is rounded
+        assert float(price) == pytest.approx(expected, rel=1e-3)
+
+
+def test_failed_verification_exits_1(monkeypatch):
+    from costcalc.bench import run
+
+    monkeypatch.setattr(run, "verify", lambda *a: run.Verification(False, 0.5, False))
+    result = invoke(*QUICK, "--verify", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["verified"] is False
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_every_output_format_renders(fmt):
+    result = invoke(*QUICK, "--usd-per-hour", "1", "--verify", "--output", fmt)
+    assert result.exit_code == 0, result.output
+    assert "tiny" in result.stdout and "gpt2-medium" in result.stdout
+    if fmt == "markdown":
+        assert "| phase | measured | limit | efficiency |" in result.stdout
+    if fmt == "csv":
+        assert (
+            result.stdout.startswith("metric,value\n")
+            and "decode.ms_per_token_p50," in result.stdout
+        )
+
+
+def test_renderer_handles_every_output_format():
+    from costcalc.bench.run import BenchConfig, run_bench
+    from costcalc.render import bench as render_bench
+    from costcalc.render.common import OutputFormat, stdout_console
+
+    r = run_bench(BenchConfig(preset="tiny", prompt_tokens=8, new_tokens=2, repeat=1, quick=True))
+    for fmt in OutputFormat:
+        assert render_bench.render(r, fmt, console=stdout_console(width=120)) is not None
+
+
+def test_save_writes_a_price_table_estimate_can_use(tmp_path):
+    path = tmp_path / "local.yaml"
+    result = invoke(*QUICK, "--usd-per-hour", "0.40", "--save", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    doc = yaml.safe_load(path.read_text())
+    assert doc["schema_version"] == 1 and doc["provider"] == "local"
+    entry = doc["models"]["tiny"]
+    assert entry["context_window"] == TINY.ctx
+    assert entry["tokenizer"]["encoding"] == "o200k_base" and entry["tokenizer"]["exact"] is False
+    assert entry["tokenizer"]["ratio"] == 1 and "stand-in" in entry["tokenizer"]["ratio_source"]
+    assert Decimal(str(entry["price"]["input"])) == Decimal(str(data["cost"]["usd_per_1m_input"]))
+    assert Decimal(str(entry["price"]["output"])) == Decimal(str(data["cost"]["usd_per_1m_output"]))
+    tp = entry["throughput"]
+    assert {"ttft_s", "output_tps", "prefill_tps", "source", "as_of"} <= set(tp)
+    assert tp["source"].startswith("costcalc bench on ")
+    assert tp["output_tps"] > 0 and tp["prefill_tps"] > 0
+    assert data["saved"] == str(path)
+
+    table = pytest.importorskip("costcalc.catalog.table")
+    (model,) = table.load_table(path)
+    assert model.key == "local/tiny" and model.prices.output is not None
+
+    est = invoke(
+        "estimate",
+        "-m",
+        "local/tiny",
+        "--pricing",
+        str(path),
+        "--input-tokens",
+        "100",
+        "--output-tokens",
+        "10",
+        "--json",
+    )
+    if "No such command" not in est.output:
+        assert est.exit_code == 0, est.output
+        (row,) = json.loads(est.stdout)["estimates"]
+        expected = (
+            Decimal(100) * model.prices.input + Decimal(10) * model.prices.output
+        ) / 1_000_000
+        assert Decimal(str(row["cost_usd"]["total"])) == expected
+
+
+BAD = [
+    (
+        ["--preset", "gpt5"],
+        "error: unknown preset 'gpt5'; choose one of: tiny, tiny-llama, gpt2-small, "
+        "gpt2-medium, gpt2-large, llama-1b, llama-8b",
+    ),
+    (
+        ["--prompt-tokens", "300"],
+        "error: --prompt-tokens 300 is longer than tiny's context of 256 tokens",
+    ),
+    (
+        ["--prompt-tokens", "250", "--new-tokens", "10"],
+        "error: --prompt-tokens 250 + --new-tokens 10 = 260 tokens do not fit tiny's "
+        "context of 256",
+    ),
+    (["--heads", "5"], "error: --heads 5 does not divide --d-model 64"),
+    (["--kv-heads", "3"], "error: --kv-heads 3 does not divide --heads 4"),
+    (["--layers", "0"], "error: --layers must be a positive whole number, got 0"),
+    (["--d-model", "-64"], "error: --d-model must be a positive whole number, got -64"),
+    (["--new-tokens", "0"], "error: --new-tokens must be a positive whole number, got 0"),
+    (["--repeat", "-1"], "error: --repeat must be a positive whole number, got -1"),
+    (
+        ["--save", "x.yaml"],
+        "error: --save needs a price: add --usd-per-hour, or --watts with --usd-per-kwh",
+    ),
+    (
+        ["--usd-per-hour", "1", "--save", "nowhere/x.yaml"],
+        "error: --save nowhere/x.yaml: the folder nowhere does not exist",
+    ),
+    (["--watts", "300"], "error: --watts and --usd-per-kwh go together: add --usd-per-kwh"),
+    (
+        ["--usd-per-hour", "1", "--watts", "3", "--usd-per-kwh", "1"],
+        "error: give --usd-per-hour, or --watts with --usd-per-kwh, not both",
+    ),
+    (["--usd-per-hour", "cheap"], "error: --usd-per-hour: expected a number, got 'cheap'"),
+    (["--usd-per-hour", "-1"], "error: --usd-per-hour must be a number >= 0, got '-1'"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_exits_2_with_one_clear_line(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*QUICK, *args)  # a repeated option: the last value wins
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message
+    assert result.stdout == ""
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_shape_too_big_for_memory_says_how_much(monkeypatch):
+    from costcalc.bench import machine
+
+    monkeypatch.setattr(machine, "memory_available", lambda: 2 * 2**30)
+    result = invoke("bench", "--preset", "llama-1b", "--json")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: llama-1b (1.24B parameters, float32) needs about 5.4 GiB of memory; "
+        "this machine has 2.0 GiB available"
+    )
+
+
+def test_custom_shape_is_named_custom():
+    result = invoke(*QUICK, "--layers", "3", "--heads", "8", "--kv-heads", "2", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["preset"] == "custom"
+    assert data["shape"] == {**TINY.describe(), "layers": 3, "heads": 8, "kv_heads": 2}
+    assert presets.custom(TINY) is TINY
+
+
+def test_without_numpy_bench_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy now raises ImportError
+    result = invoke(*QUICK)
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip() == "error: costcalc bench needs NumPy: pip install 'costcalc[bench]'"
+    )
+
+
+def test_help_and_other_commands_never_import_numpy():
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from costcalc.cli import app\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "r2 = CliRunner().invoke(app, ['bench', '--help'])\n"
+        "assert r.exit_code == 0 and r2.exit_code == 0, (r.output, r2.output)\n"
+        "assert 'Example: costcalc bench' in r2.output\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
