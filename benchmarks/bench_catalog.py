@@ -33,7 +33,11 @@ from costcalc.render.common import OutputFormat
 from costcalc.render.models import render
 
 REFERENCE_GZ = (
-    Path(__file__).resolve().parent.parent / "tests" / "data" / "reference" / "litellm_model_prices.json.gz"
+    Path(__file__).resolve().parent.parent
+    / "tests"
+    / "data"
+    / "reference"
+    / "litellm_model_prices.json.gz"
 )
 MODEL = "gpt-4o"
 

@@ -79,7 +79,8 @@ def main() -> None:
     print(f"\n1. throughput, {mb:.0f} MB, median of {args.repeat}")
     print(f"   costcalc count     {cc:7.2f} s  {mb / cc:6.1f} MB/s  total {totals['costcalc']:,}")
     print(
-        f"   single encode      {single:7.2f} s  {mb / single:6.1f} MB/s  total {totals['single']:,}"
+        f"   single encode      {single:7.2f} s  {mb / single:6.1f} MB/s  "
+        f"total {totals['single']:,}"
     )
     print(
         f"   speed-up           {single / cc:7.2f}x   (target >= 1.7x)  identical totals: "
@@ -103,7 +104,8 @@ def main() -> None:
     if ttok:
         t1 = median(small_times["ttok"])
         print(
-            f"   ttok               {t1 * 1000:7.0f} ms   ratio costcalc/ttok {c1 / t1:.2f} (target <= 1)"
+            f"   ttok               {t1 * 1000:7.0f} ms   "
+            f"ratio costcalc/ttok {c1 / t1:.2f} (target <= 1)"
         )
 
     if not (args.quick or args.skip_gb):

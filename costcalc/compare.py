@@ -163,6 +163,20 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None) -> Compa
     )
 
 
+def choose(
+    catalog, models: Sequence[str], provider: str | None, all_models: bool
+) -> list[ModelEntry]:
+    """The entries asked for by -m (each), --provider and --all, once each, in that order."""
+    entries: list[ModelEntry] = []
+    if all_models or provider:
+        entries = catalog.entries(provider=provider)
+        if provider and not entries:
+            known = ", ".join(catalog.providers())
+            raise CostcalcError(f"no models for provider {provider!r}; known providers: {known}")
+    entries += [catalog.resolve(m) for m in models]
+    return list({e.key: e for e in entries}.values())
+
+
 def _filtered(est: Estimate, query: Query) -> str | None:
     if query.max_cost is not None and est.cost.total > query.max_cost:
         return f"costs ${est.cost.total} per call, over --max-cost {query.max_cost}"
@@ -175,7 +189,7 @@ def _filtered(est: Estimate, query: Query) -> str | None:
 
 
 def _best(rows: list[Row], metric) -> str | None:
-    """The model best on ``metric`` (first input only in per-input mode); None if unknown or tied."""
+    """The model best on ``metric`` (first input in per-input mode); None when unknown."""
     if len({r.estimate.key for r in rows}) < 2:
         return None
     first = rows[0].input

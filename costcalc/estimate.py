@@ -110,6 +110,7 @@ class Estimate:
     cost: Cost
     latency: Latency
     context_window: int | None
+    max_output_tokens: int | None
     fits_context: bool | None  # None when the table gives no context window
     tier_above: int | None  # the long-context tier used, if any
     volume: VolumeEstimate | None = None
@@ -117,6 +118,11 @@ class Estimate:
     @property
     def key(self) -> str:
         return f"{self.provider}/{self.model}"
+
+    @property
+    def request_tokens(self) -> int:
+        """Input, output and reasoning tokens: what must fit the context window."""
+        return self.input_tokens + self.output_tokens + self.reasoning_tokens
 
 
 def split_input(input_tokens: int, cached: Decimal, write: Decimal) -> tuple[int, int, int]:
@@ -247,6 +253,7 @@ def estimate(entry: ModelEntry, request: Request, volume: Volume | None = None) 
         cost=cost,
         latency=latency,
         context_window=entry.context_window,
+        max_output_tokens=entry.max_output_tokens,
         fits_context=fits,
         tier_above=tier,
         volume=None if volume is None else _volume(request, cost, latency, volume),

@@ -13,7 +13,15 @@ from typer.testing import CliRunner
 from costcalc.cli import app
 
 runner = CliRunner()
-COMMANDS = ["count", "estimate", "models", "check", "bench", "pricing validate", "pricing import-litellm"]
+COMMANDS = [
+    "count",
+    "estimate",
+    "models",
+    "check",
+    "bench",
+    "pricing validate",
+    "pricing import-litellm",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -35,7 +43,8 @@ def _modules_after(args: list[str]) -> dict:
         "from costcalc.cli import main\n"
         f"sys.argv = ['costcalc', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write(json.dumps({m: m in sys.modules for m in ('tiktoken', 'numpy', 'yaml')}))\n"
+        "names = ('tiktoken', 'numpy', 'yaml')\n"
+        "sys.stderr.write(json.dumps({m: m in sys.modules for m in names}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     return json.loads(proc.stderr.strip().splitlines()[-1])
@@ -61,7 +70,9 @@ def test_optional_things_stay_optional(args, tiktoken, yaml):
 def test_errors_map_to_exit_2_without_traceback_in_a_real_process(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "costcalc", "count", str(tmp_path / "missing.txt")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr == f"error: {tmp_path / 'missing.txt'}: no such file or directory\n"

@@ -123,7 +123,9 @@ def test_help_ends_with_example():
         assert "Example: " in result.stdout
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=300), fmt=st.sampled_from(["text", "chat", "jsonl"]))
 def test_any_bytes_never_produce_a_traceback(tmp_path, data, fmt):
     path = tmp_path / "input"

@@ -307,3 +307,10 @@ def test_csv_and_markdown(table):
     ).stdout
     assert md.startswith("| model | in tokens |")
     assert "| acme/fast-1 | 300 | 200 | $0.0007 |" in md
+
+
+def test_output_over_max_output_is_flagged(table):
+    result = run(table, "-m", "fast-1", "--input-tokens", "10", "--output-tokens", "600", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["estimates"][0]["fits_context"] is False
+    assert "fast-1: 600 output tokens are more than its maximum output of 500" in result.stderr

@@ -118,7 +118,8 @@ def test_models_csv_and_markdown():
     )
     md = run("models", "--output", "markdown", "--search", "rocket-1")
     assert (
-        "| acme | rocket-1* | 128,000 | 0.10 | 0.025 | 0.40 | 0.39 s | 81 | 2026-11-01 |" in md.stdout
+        "| acme | rocket-1* | 128,000 | 0.10 | 0.025 | 0.40 | 0.39 s | 81 | 2026-11-01 |"
+        in md.stdout
     )
 
 

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
 
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, output_format, write_stdout
-from costcalc.errors import BenchError, ExitCode
+from costcalc.cli.common import JsonOpt, OutputOpt, decimal_option, output_format, write_stdout
+from costcalc.errors import ExitCode
 from costcalc.render.common import OutputFormat
-
-
-def _decimal(value: str | None, flag: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise BenchError(f"{flag}: expected a number, got {value!r}") from None
-    if not number.is_finite() or number < 0:
-        raise BenchError(f"{flag} must be a number >= 0, got {value!r}")
-    return number
 
 
 class _Bar:
@@ -144,9 +131,9 @@ def bench_cmd(
         repeat=repeat,
         seed=seed,
         verify=verify,
-        usd_per_hour=_decimal(usd_per_hour, "--usd-per-hour"),
-        watts=_decimal(watts, "--watts"),
-        usd_per_kwh=_decimal(usd_per_kwh, "--usd-per-kwh"),
+        usd_per_hour=decimal_option(usd_per_hour, "--usd-per-hour", minimum=0),
+        watts=decimal_option(watts, "--watts", minimum=0),
+        usd_per_kwh=decimal_option(usd_per_kwh, "--usd-per-kwh", minimum=0),
         save=save,
         quick=quick,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
@@ -37,3 +38,18 @@ def write_stdout(text: str) -> None:
 
 def pricing_paths(paths: list[Path] | None) -> list[Path]:
     return list(paths or [])
+
+
+def decimal_option(value: str | None, flag: str, *, minimum: int | None = None) -> Decimal | None:
+    """An option's text as an exact Decimal (money and fractions never pass through float)."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CostcalcError(f"{flag}: expected a number, got {value!r}") from None
+    if minimum is not None and (not number.is_finite() or number < minimum):
+        raise CostcalcError(f"{flag} must be a number >= {minimum}, got {value!r}")
+    if not number.is_finite():
+        raise CostcalcError(f"{flag}: expected a finite number, got {value!r}")
+    return number

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import typer
 
 from costcalc.choices import InputFormat, OutputFormat, Per, SortKey
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format
+from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, decimal_option, output_format
 from costcalc.errors import CostcalcError, ExitCode
-
-
-def _decimal(value: str | None, flag: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise CostcalcError(f"{flag}: expected a number, got {value!r}") from None
-    if not number.is_finite():
-        raise CostcalcError(f"{flag}: expected a finite number, got {value!r}")
-    return number
 
 
 def _whole(value: int | None, flag: str, minimum: int = 0) -> int | None:
@@ -90,10 +78,10 @@ def estimate_cmd(
     JSONL is always one request per line). Latency the tables cannot
     support is shown as unknown. Exits 1 when no model meets the limits given.
 
-    Example: costcalc estimate prompt.txt -m gpt-4o -m claude-sonnet-4-5 --output-tokens 800 --calls 10000 --per day
+    Example: costcalc estimate prompt.txt -m gpt-4o -m claude-sonnet-4-5 --output-tokens 800
     """
     from costcalc.catalog import load_catalog
-    from costcalc.compare import Query, compare
+    from costcalc.compare import Query, choose, compare
     from costcalc.render import estimate as render_estimate
     from costcalc.render.common import stdout_console
     from costcalc.render.progress import DelayedProgress
@@ -119,45 +107,24 @@ def estimate_cmd(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         reasoning_tokens=reasoning_tokens,
-        cached_fraction=_decimal(cached_fraction, "--cached-fraction") or Decimal(0),
-        cache_write_fraction=_decimal(cache_write_fraction, "--cache-write-fraction") or Decimal(0),
+        cached_fraction=decimal_option(cached_fraction, "--cached-fraction") or Decimal(0),
+        cache_write_fraction=decimal_option(cache_write_fraction, "--cache-write-fraction")
+        or Decimal(0),
         batch=batch,
         calls=calls,
         per=per,
         per_input=per_input,
         sort=sort,
         max_latency=max_latency,
-        max_cost=_decimal(max_cost, "--max-cost"),
+        max_cost=decimal_option(max_cost, "--max-cost"),
         tpm_limit=tpm_limit,
         rpm_limit=rpm_limit,
     )
-    catalog = load_catalog(pricing or [])
-    entries = []
-    if all_models or provider:
-        entries = catalog.entries(provider=provider)
-        if provider and not entries:
-            raise CostcalcError(
-                f"no models for provider {provider!r}; known providers: {', '.join(catalog.providers())}"
-            )
-    entries += [catalog.resolve(m) for m in models or []]
-    entries = list({e.key: e for e in entries}.values())
+    entries = choose(load_catalog(pricing or []), models or [], provider, all_models)
     with DelayedProgress("counting") as progress:
         result = compare(entries, query, progress)
-    for report in result.counts[:1]:
-        for skipped in report.skipped:
-            print(f"warning: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
-        for message in report.warnings:
-            print(f"warning: {message}", file=sys.stderr)
-    for row in result.rows:
-        if row.estimate.fits_context is False:
-            print(
-                f"warning: {row.estimate.key}: the request "
-                f"({row.estimate.input_tokens + row.estimate.output_tokens + row.estimate.reasoning_tokens:,} tokens) "
-                f"does not fit its context window of {row.estimate.context_window:,}",
-                file=sys.stderr,
-            )
-    for line in result.dropped:
-        print(f"filtered out: {line}", file=sys.stderr)
+    for line in render_estimate.notices(result):
+        print(line, file=sys.stderr)
     console = stdout_console() if out is OutputFormat.TABLE else None
     rendered = render_estimate.render(result, out, console)
     if isinstance(rendered, str):

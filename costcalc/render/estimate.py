@@ -150,6 +150,29 @@ def _cells(result: Comparison, row: Row, top) -> list[str]:
     return cells
 
 
+def notices(result: Comparison) -> list[str]:
+    """The lines for stderr: skipped inputs, decoding warnings, context overflows, filters."""
+    lines = []
+    for report in result.counts[:1]:  # every encoding reads the same inputs
+        lines += [f"warning: skipped {s.path}: {s.reason}" for s in report.skipped]
+        lines += [f"warning: {message}" for message in report.warnings]
+    for row in result.rows:
+        e = row.estimate
+        if e.fits_context is False and e.request_tokens > (e.context_window or 0):
+            lines.append(
+                f"warning: {e.key}: the request ({e.request_tokens:,} tokens) does not fit "
+                f"its context window of {e.context_window:,}"
+            )
+        elif e.fits_context is False:
+            generated = e.output_tokens + e.reasoning_tokens
+            lines.append(
+                f"warning: {e.key}: {generated:,} output tokens are more than its maximum "
+                f"output of {e.max_output_tokens:,}"
+            )
+    lines += [f"filtered out: {line}" for line in result.dropped]
+    return lines
+
+
 def summary(result: Comparison) -> str | None:
     """One line when one model is estimated: cost, latency, and volume if asked."""
     if len(result.rows) != 1:
