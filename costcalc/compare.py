@@ -5,6 +5,10 @@ inputs -> tokens -> catalog -> estimate -> (this) -> report.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +18,7 @@ from costcalc.choices import InputFormat, Per, SortKey
 from costcalc.counting import CountReport, count_inputs
 from costcalc.errors import CostcalcError
 from costcalc.estimate import Estimate, Request, Volume, estimate
+from costcalc.inputs import STDIN, resolve_sources
 from costcalc.tokens import Tokenizer
 
 
@@ -75,12 +80,31 @@ class Comparison:
 
 
 def _count(query: Query, encodings: set[str], progress) -> dict[str, CountReport]:
-    """One count per encoding: models that share one share its counts."""
+    """One count per encoding: models that share one share its counts.
+
+    Stdin can be read once only; when several encodings need it, it is kept in
+    a spooled temporary file (memory up to 64 MiB, then disk) and re-read.
+    """
     reports: dict[str, CountReport] = {}
-    for encoding in sorted(encodings):
-        reports[encoding] = count_inputs(
-            list(query.paths), Tokenizer(encoding), query.fmt, glob=query.glob, progress=progress
-        )
+    paths = list(query.paths)
+    with contextlib.ExitStack() as stack:
+        spool = None
+        if len(encodings) > 1 and (not paths or STDIN in paths):
+            resolve_sources(paths)  # a terminal on stdin is an error before anything is read
+            spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20))
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+        for encoding in sorted(encodings):
+            if spool is not None:
+                spool.seek(0)
+            reports[encoding] = count_inputs(
+                paths,
+                Tokenizer(encoding),
+                query.fmt,
+                glob=query.glob,
+                progress=progress,
+                stdin=spool,
+                stdin_is_tty=False if spool is not None else None,
+            )
     return reports
 
 

@@ -314,3 +314,30 @@ def test_output_over_max_output_is_flagged(table):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["estimates"][0]["fits_context"] is False
     assert "fast-1: 600 output tokens are more than its maximum output of 500" in result.stderr
+
+
+def test_stdin_is_read_once_for_models_of_different_encodings(table, tmp_path):
+    cl100k = tmp_path / "cl100k.yaml"
+    cl100k.write_text(
+        "schema_version: 1\nprovider: old\ntokenizer: {encoding: cl100k_base, exact: true}\n"
+        "models:\n  old-1:\n    price: {input: 1, output: 1}\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            "--pricing",
+            table,
+            "--pricing",
+            str(cl100k),
+            "-m",
+            "fast-1",
+            "-m",
+            "old-1",
+            "--json",
+        ],
+        input="<|endoftext|> hello",
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = {e["model"]: e["input_tokens"] for e in json.loads(result.stdout)["estimates"]}
+    assert rows == {"fast-1": 8, "old-1": 8}
