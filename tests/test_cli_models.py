@@ -261,3 +261,21 @@ def test_models_checks_every_entry_even_when_filtered():
     assert (
         result.stderr == f"error: {bad}:8: models.bad.price.input: expected a number, got 'cheap'\n"
     )
+
+
+def test_validate_json_lists_every_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "schema_version: 1\nprovider: x\nmodels:\n  foo:\n    price: {input: cheap, output: -1}\n"
+    )
+    result = run("pricing", "validate", bad, "--json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["files"] == 1
+    assert [(p["line"], p["key"]) for p in data["problems"]] == [
+        (5, "models.foo.price.input"),
+        (5, "models.foo.price.output"),
+    ]
+    ok = run("pricing", "validate", "--json")
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout)["ok"] is True

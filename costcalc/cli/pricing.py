@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from costcalc.cli.app import pricing_app
-from costcalc.cli.common import write_stdout
+from costcalc.cli.common import JsonOpt, write_stdout
 from costcalc.errors import ExitCode
 
 FilesArg = typer.Argument(None, help="Price tables (YAML); none checks the bundled tables.")
@@ -20,25 +20,31 @@ AsOfOpt = typer.Option(
 
 
 @pricing_app.command("validate")
-def validate_cmd(files: list[Path] | None = FilesArg) -> None:
+def validate_cmd(files: list[Path] | None = FilesArg, as_json: bool = JsonOpt) -> None:
     """Check price tables: every problem in every file, as FILE:LINE: key.path: message.
 
     Problems go to stdout and a summary to stderr; exits 2 if there is any.
     Ids and aliases must not repeat within a file or across the files given.
+    --json writes {"ok", "files", "models", "problems": [{"path", "line",
+    "key", "message"}]} instead.
 
     Example: costcalc pricing validate pricing/*.yaml my-prices.yaml
     """
     from costcalc.catalog import bundled_tables, validate_report
-    from costcalc.render.models import validation_summary
+    from costcalc.render.models import validation_json, validation_summary
 
     paths = list(files or bundled_tables())
     report = validate_report(paths)
     summary = validation_summary(report.files, report.models, len(report.problems))
-    if report.problems:
+    if as_json:
+        write_stdout(validation_json(report))
+    elif report.problems:
         write_stdout("\n".join(str(p) for p in report.problems))
+    if report.problems:
         print(summary, file=sys.stderr)
         raise typer.Exit(int(ExitCode.USAGE))
-    write_stdout(summary)
+    if not as_json:
+        write_stdout(summary)
 
 
 @pricing_app.command("import-litellm")

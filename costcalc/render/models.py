@@ -151,3 +151,18 @@ def validation_summary(files: int, models: int, problems: int) -> str:
     if problems:
         return f"{_plural(problems, 'problem')} in {_plural(files, 'file')}"
     return f"{_plural(files, 'file')}, {_plural(models, 'model')}: ok"
+
+
+def validation_json(report) -> str:
+    """`pricing validate --json`: the counts and every problem, machine-readable."""
+    return common.to_json(
+        {
+            "ok": not report.problems,
+            "files": report.files,
+            "models": report.models,
+            "problems": [
+                {"path": p.path, "line": p.line, "key": p.key_path, "message": p.message}
+                for p in report.problems
+            ],
+        }
+    )
