@@ -6,6 +6,7 @@ inputs -> tokens -> catalog -> estimate -> (this) -> report.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import sys
 import tempfile
@@ -62,6 +63,12 @@ class Row:
     estimate: Estimate
     input: str | None  # the input's label in per-input mode
     limits: Limits
+    deprecated: str | None = None  # the provider's shutdown date, when announced
+
+    @property
+    def retired(self) -> bool:
+        """The shutdown date has come (ISO dates compare as text; YYYY-MM is its 1st)."""
+        return self.deprecated is not None and self.deprecated <= dt.date.today().isoformat()
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,7 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None) -> Compa
             if why:
                 dropped.append(f"{entry.key}{' ' + label if label else ''}: {why}")
                 continue
-            rows.append(Row(est, label, _limits(est, query)))
+            rows.append(Row(est, label, _limits(est, query), entry.deprecated))
     rows.sort(key=_sort_key(query))
     return Comparison(
         rows=tuple(rows),

@@ -341,3 +341,30 @@ def test_stdin_is_read_once_for_models_of_different_encodings(table, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = {e["model"]: e["input_tokens"] for e in json.loads(result.stdout)["estimates"]}
     assert rows == {"fast-1": 8, "old-1": 8}
+
+
+def test_deprecated_models_are_named_on_stderr(tmp_path):
+    table = tmp_path / "old.yaml"
+    table.write_text(
+        "schema_version: 1\nprovider: old\ntokenizer: {encoding: o200k_base, exact: true}\n"
+        "models:\n"
+        "  gone-1: {price: {input: 1, output: 1}, deprecated: '2001-01-01'}\n"
+        "  later-1: {price: {input: 1, output: 1}, deprecated: '2999-12'}\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            "--pricing",
+            str(table),
+            "-m",
+            "gone-1",
+            "-m",
+            "later-1",
+            "--input-tokens",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0
+    assert "warning: old/gone-1 was shut down on 2001-01-01" in result.stderr
+    assert "warning: old/later-1 shuts down on 2999-12" in result.stderr

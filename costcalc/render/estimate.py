@@ -170,6 +170,15 @@ def notices(result: Comparison) -> list[str]:
                 f"output of {e.max_output_tokens:,}"
             )
     lines += [f"filtered out: {line}" for line in result.dropped]
+    seen = set()
+    for row in result.rows:
+        if row.deprecated and row.estimate.key not in seen:
+            seen.add(row.estimate.key)
+            verb = "was shut down" if row.retired else "shuts down"
+            lines.append(
+                f"warning: {row.estimate.key} {verb} on {row.deprecated} "
+                "(the provider's deprecation date)"
+            )
     return lines
 
 
