@@ -7,6 +7,18 @@ from costcalc.render import common
 from costcalc.render.common import OutputFormat
 
 BAR_WIDTH = 10
+NUMERIC_COLUMNS = frozenset(
+    {
+        "in tokens",
+        "out tokens",
+        "$/call",
+        "$/month",
+        "tokens/min",
+        "req/min",
+        "concurrency",
+        "of limit",
+    }
+)
 
 
 def row_dict(row: Row) -> dict:
@@ -252,37 +264,14 @@ def render(result: Comparison, fmt: OutputFormat, console=None):
     cols = _columns(result)
     body = [_cells(result, r, top) for r in result.rows]
     if fmt is OutputFormat.MARKDOWN:
-        align = "".join(
-            "r"
-            if c
-            in (
-                "in tokens",
-                "out tokens",
-                "$/call",
-                "$/month",
-                "tokens/min",
-                "req/min",
-                "concurrency",
-            )
-            else "l"
-            for c in cols
-        )
+        align = "".join("r" if c in NUMERIC_COLUMNS else "l" for c in cols)
         return common.to_markdown(cols, body, align=align)
     from rich.table import Table
 
     table = Table(box=common.table_box(console))
     for c in cols:
-        right = c in (
-            "in tokens",
-            "out tokens",
-            "$/call",
-            "$/month",
-            "tokens/min",
-            "req/min",
-            "concurrency",
-            "of limit",
-        )
-        table.add_column(c, justify="right" if right else "left", no_wrap=c != "note")
+        justify = "right" if c in NUMERIC_COLUMNS else "left"
+        table.add_column(c, justify=justify, no_wrap=c != "note")
     for cells in body:
         table.add_row(*cells)
     return table
