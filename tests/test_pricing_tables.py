@@ -54,10 +54,10 @@ PRICE_KEYS = (
     "batch_input", "batch_cached_input", "batch_output",
     "flex_input", "flex_output", "priority_input", "priority_output",
 )  # fmt: skip
-TOP_KEYS = {"schema_version", "provider", "source", "as_of", "tokenizer", "models"}
+TOP_KEYS = {"schema_version", "provider", "source", "as_of", "tokenizer", "caching", "models"}
 MODEL_KEYS = {
     "aliases", "tokenizer", "context_window", "max_output_tokens", "price", "tiers",
-    "throughput", "deprecated", "source", "as_of", "notes", "provider",
+    "throughput", "deprecated", "source", "as_of", "notes", "provider", "caching",
 }  # fmt: skip
 THROUGHPUT_FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
 DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")

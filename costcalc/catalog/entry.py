@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from costcalc.catalog.caching import Caching
 from costcalc.tokens import Tokenizer  # noqa: F401  (part of an entry)
 
 PRICE_FIELDS = (
@@ -86,6 +87,7 @@ class ModelEntry:
     deprecated: str | None = None
     origin: str = "bundled"
     notes: str | None = None
+    caching: Caching | None = None  # the provider's prompt-caching behaviour, where published
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from costcalc.catalog.caching import Caching, caching_of
 from costcalc.catalog.entry import PRICE_FIELDS, ModelEntry, Prices, Throughput, Tier
 from costcalc.catalog.fields import Checker, describe
 from costcalc.catalog.yamlsrc import Map, Seq
@@ -17,7 +18,7 @@ from costcalc.tokens import Tokenizer
 
 SCHEMA_VERSION = 1
 ENCODINGS = ("o200k_base", "cl100k_base")
-TOP_KEYS = ("schema_version", "provider", "source", "as_of", "tokenizer", "models")
+TOP_KEYS = ("schema_version", "provider", "source", "as_of", "tokenizer", "caching", "models")
 MODEL_KEYS = (
     "provider",
     "aliases",
@@ -31,6 +32,7 @@ MODEL_KEYS = (
     "source",
     "as_of",
     "notes",
+    "caching",
 )
 TOKENIZER_KEYS = ("encoding", "exact", "ratio", "ratio_source")
 TIER_KEYS = ("above_input_tokens", *PRICE_FIELDS)
@@ -47,6 +49,7 @@ class Header:
     source: str | None
     as_of: str | None
     tokenizer: Tokenizer
+    caching: Caching | None = None
 
 
 def check_header(root: object, chk: Checker) -> Header | None:
@@ -67,11 +70,12 @@ def check_header(root: object, chk: Checker) -> Header | None:
     source = chk.text(root, "source", "")
     as_of = chk.date(root, "as_of", "")
     tokenizer = tokenizer_of(root, "", DEFAULT_TOKENIZER, chk)
+    caching = caching_of(root, "", None, chk)
     if "models" not in root:
         chk.add(root.line, "models", "missing")
     if provider is None or tokenizer is None:
         return None
-    return Header(provider, source, as_of, tokenizer)
+    return Header(provider, source, as_of, tokenizer, caching)
 
 
 def tokenizer_of(m: Map, key_path: str, default: Tokenizer, chk: Checker) -> Tokenizer | None:
@@ -187,6 +191,7 @@ def build_entry(
     source = chk.text(m, "source", at) or header.source
     as_of = chk.date(m, "as_of", at) or header.as_of
     notes = chk.text(m, "notes", at)
+    caching = caching_of(m, at, header.caching, chk)
     if len(chk.problems) > before or tokenizer is None:
         return None
     return ModelEntry(
@@ -204,4 +209,5 @@ def build_entry(
         deprecated=deprecated,
         origin=origin,
         notes=notes,
+        caching=caching,
     )

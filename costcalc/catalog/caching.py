@@ -1,0 +1,71 @@
+"""Prompt-caching behaviour as table data: the ``caching:`` section of a table or entry.
+
+A provider caches a prompt's prefix either on its own (``mode: automatic``:
+OpenAI, Gemini's implicit caching, DeepSeek, xAI) or where the request marks
+it (``mode: explicit``: Anthropic's ``cache_control`` breakpoints). A prefix
+shorter than ``min_tokens`` is not cached, and a cached prefix is a whole
+number of ``granularity``-token blocks. ``writes`` says how tokens written to
+the cache are billed: ``input`` (as ordinary input: the provider does not bill
+writes) or ``cache_write`` (at the entry's ``cache_write`` price). ``source``
+is where the rule is published. A model's section replaces the file's whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from costcalc.catalog.fields import Checker, describe
+from costcalc.catalog.yamlsrc import Map
+
+MODES = ("automatic", "explicit", "none")
+WRITES = ("input", "cache_write")
+CACHING_KEYS = ("mode", "min_tokens", "granularity", "writes", "source")
+
+
+@dataclass(frozen=True)
+class Caching:
+    mode: str  # one of MODES
+    min_tokens: int = 0
+    granularity: int = 1
+    writes: str = "input"  # one of WRITES
+    source: str | None = None
+
+    def cacheable(self, prefix_tokens: int) -> int:
+        """How much of a prefix of ``prefix_tokens`` the provider can serve from its cache."""
+        if self.mode == "none" or prefix_tokens < max(self.min_tokens, 1):
+            return 0
+        return prefix_tokens - prefix_tokens % self.granularity
+
+
+def caching_of(m: Map, key_path: str, default: Caching | None, chk: Checker) -> Caching | None:
+    """The ``caching`` section of ``m`` (or ``default`` when it has none)."""
+    if "caching" not in m:
+        return default
+    at = f"{key_path}.caching" if key_path else "caching"
+    c = chk.mapping(m["caching"], m.where("caching"), at)
+    if c is None:
+        return None
+    before = len(chk.problems)
+    chk.known_keys(c, CACHING_KEYS, at)
+    values = {}
+    for key, allowed in (("mode", MODES), ("writes", WRITES)):
+        if key in c and c[key] not in allowed:
+            chk.add(
+                c.where(key),
+                f"{at}.{key}",
+                f"expected one of {', '.join(allowed)}, got {describe(c[key])}",
+            )
+        elif key in c:
+            values[key] = c[key]
+    if "mode" not in c:
+        chk.add(c.line, f"{at}.mode", f"missing (one of {', '.join(MODES)})")
+    for key in ("min_tokens", "granularity"):
+        number = chk.number(c, key, at, positive=key == "granularity")
+        if number is not None and number != number.to_integral_value():
+            chk.add(c.where(key), f"{at}.{key}", f"expected a whole number, got {number}")
+        elif number is not None:
+            values[key] = int(number)
+    source = chk.text(c, "source", at)
+    if len(chk.problems) > before:
+        return None
+    return Caching(source=source, **values)
