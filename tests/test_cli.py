@@ -21,6 +21,7 @@ COMMANDS = [
     "bench",
     "pricing validate",
     "pricing import-litellm",
+    "pricing import-genai-prices",
 ]
 
 

@@ -1,4 +1,4 @@
-"""`costcalc pricing validate` and `costcalc pricing import-litellm`."""
+"""`costcalc pricing validate`, `import-litellm` and `import-genai-prices`."""
 
 from __future__ import annotations
 
@@ -65,7 +65,40 @@ def import_litellm_cmd(
 
     if as_of is not None and parse_date(as_of) is None:
         raise CostcalcError(f"--as-of: expected a date YYYY-MM-DD or YYYY-MM, got {as_of!r}")
-    result = import_litellm(file, as_of=as_of)
+    _write_table(import_litellm(file, as_of=as_of), out)
+
+
+@pricing_app.command("import-genai-prices")
+def import_genai_prices_cmd(out: Path | None = OutOpt, as_of: str | None = AsOfOpt) -> None:
+    """Convert the installed genai-prices package's price list into one costcalc table.
+
+    Reads the data genai-prices bundles (offline; install it with
+    pip install 'costcalc[import]'). Keeps models with input and output
+    prices in force on --as-of, with batch, flex and priority prices; each
+    model keeps its own provider. What was imported and skipped (and why)
+    goes to stderr.
+
+    Example: costcalc pricing import-genai-prices -o genai-prices.yaml
+    """
+    from costcalc.catalog.fields import parse_date
+    from costcalc.errors import CostcalcError
+
+    if as_of is not None and parse_date(as_of) is None:
+        raise CostcalcError(f"--as-of: expected a date YYYY-MM-DD or YYYY-MM, got {as_of!r}")
+    from costcalc.catalog.genai_prices import import_snapshot, snapshot
+
+    try:
+        data = snapshot()
+    except ModuleNotFoundError:
+        raise CostcalcError(
+            "genai-prices is not installed: pip install 'costcalc[import]' (or genai-prices)"
+        ) from None
+    _write_table(import_snapshot(data, as_of=as_of), out)
+
+
+def _write_table(result, out: Path | None) -> None:
+    from costcalc.errors import CostcalcError
+
     if out is None:
         sys.stdout.write(result.yaml_text)
         sys.stdout.flush()
