@@ -2,7 +2,8 @@
 
 Library code raises a subclass of :class:`CostcalcError` with a message a user
 can act on; only the CLI catches it, prints ``error: <message>`` on stderr and
-exits with :attr:`ExitCode.USAGE`.
+exits with :attr:`ExitCode.USAGE`. Any other exception reaching the CLI is a
+bug: one line asking for a report and :attr:`ExitCode.INTERNAL`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ class ExitCode(IntEnum):
     OK = 0
     BREACH = 1  # a budget or limit was breached
     USAGE = 2  # usage, input or configuration error
+    INTERNAL = 3  # a bug in costcalc: one line asking for a report
 
 
 class CostcalcError(Exception):

@@ -14,4 +14,23 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app(prog_name="costcalc")
+    import sys
+
+    from costcalc.cli.app import INTERRUPTED, report_internal_error
+    from costcalc.cli.streams import finish_streams, guard_streams, reserve_closed_fds
+    from costcalc.errors import ExitCode
+
+    reserve_closed_fds()
+    out, err = guard_streams()
+    code: int | str | None = 0
+    try:
+        app(prog_name="costcalc")
+    except SystemExit as done:
+        code = done.code
+    except KeyboardInterrupt:
+        code = INTERRUPTED
+    except Exception as exc:  # outside a command (option parsing, help): still one line
+        report_internal_error(exc)
+        code = int(ExitCode.INTERNAL)
+    finish_streams(out, err)
+    sys.exit(code)
