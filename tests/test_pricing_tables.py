@@ -1,14 +1,19 @@
 """The bundled price tables (pricing/*.yaml) against the reference data they were copied from.
 
-Every price, context window, max output and deprecation date must equal LiteLLM's
-``model_prices_and_context_window.json`` (litellm 1.109.1, ``tests/data/reference/``)
-exactly, and every throughput figure must come from a row of the reference
-``throughput.md``. This file deliberately does not use ``costcalc.catalog``: it reads the
-YAML itself, with numbers as exact decimals, so a loader bug cannot hide a table bug.
+Two references, both in ``tests/data/reference/``: LiteLLM's
+``model_prices_and_context_window.json`` (litellm 1.109.1) and the price data bundled in
+genai-prices 0.2.3. Every price must equal what both give; where only one gives a price, that
+one. Where they disagree, the model must be listed in ``ACCEPTED`` below with the source that
+decided it and why. Context windows, max output and deprecation dates must equal LiteLLM's,
+and every throughput figure must come from a row of the reference ``throughput.md``.
+This file deliberately does not use ``costcalc.catalog``: it reads the YAML itself, with
+numbers as exact decimals, so a loader bug cannot hide a table bug. (genai-prices' prices in
+force on a day are read with the importer's ``price_on``, tested in test_genai_prices.py.)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -19,10 +24,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from costcalc.catalog.genai_prices import price_on
+
 REPO = Path(__file__).resolve().parents[1]
 PRICING = REPO / "pricing"
 REFERENCE_DIR = Path(__file__).parent / "data" / "reference"
 LITELLM = REFERENCE_DIR / "litellm_model_prices.json.gz"
+GENAI = REFERENCE_DIR / "genai_prices_data.json.gz"
+SOURCES_DAY = dt.date(2026, 11, 30)  # genai-prices' prices in force on this day
 THROUGHPUT_MD = REFERENCE_DIR / "throughput.md"
 
 FIRST_PARTY = {"openai", "anthropic", "google", "xai", "deepseek", "mistral"}
@@ -43,6 +52,115 @@ REFERENCE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "together": (("together_ai/",), "together_ai"),
     # Fireworks ids are the full API path, accounts/fireworks/models/<name>
     "fireworks": (("fireworks_ai/",), "fireworks_ai"),
+}
+
+# costcalc provider -> genai-prices provider id (others are the same name)
+GENAI_PROVIDER = {"xai": "x-ai", "bedrock": "aws", "vertex": "google"}
+
+# Where LiteLLM and genai-prices disagree on a price: "provider/id" -> which one the table
+# follows ("litellm" or "genai-prices"), the third source that decided it (the model's
+# `source` in the table must be that URL) and why. Prices only the other reference gives
+# are not checked for these models.
+ACCEPTED: dict[str, dict[str, str]] = {
+    "mistral/mistral-large-4": dict(
+        follow="genai-prices",
+        source="https://openrouter.ai/mistralai/mistral-large-4-0",
+        reason="LiteLLM still has the 2026-10-20 list price (1.36/0.14/4.18); Mistral's pricing "
+        "page has listed 0.70/0.07/2.10 since 2026-10-29 (genai-prices, citing "
+        "docs.mistral.ai/inference/pricing and the changelog), and OpenRouter's listing of "
+        "mistral-large-4-0 agrees (0.70/0.07/2.10). Batch is half of each, per genai-prices.",
+    ),
+    "mistral/open-mistral-nemo": dict(
+        follow="genai-prices",
+        source="https://openrouter.ai/mistralai/mistral-nemo",
+        reason="LiteLLM keeps Nemo's 2024 launch price (0.30/0.30); Mistral lowered it to "
+        "0.15/0.15, which genai-prices has and OpenRouter's mistralai/mistral-nemo listing "
+        "confirms. No first-party cache-read price is published, so none is given.",
+    ),
+    "xai/grok-code-fast-1": dict(
+        follow="genai-prices",
+        source="https://docs.x.ai/docs/models",
+        reason="xAI's models page and the model card list 0.20 input, 0.02 cached, 1.50 "
+        "output per 1M tokens, as genai-prices and OpenRouter's x-ai/grok-code-fast-1 do; "
+        "LiteLLM's 1.00/0.20/2.00 matches no published xAI price for this model.",
+    ),
+    "fireworks/accounts/fireworks/models/llama-v3p1-8b-instruct": dict(
+        follow="genai-prices",
+        source="https://fireworks.ai/pricing",
+        reason="Fireworks prices serverless base models by size: up to 16B parameters is "
+        "$0.20 per 1M tokens (fireworks.ai/pricing), so an 8B model is 0.20/0.20 as "
+        "genai-prices says, not LiteLLM's 0.10 (the old under-4B rate).",
+    ),
+    "groq/openai/gpt-oss-safeguard-20b": dict(
+        follow="genai-prices",
+        source="https://groq.com/pricing",
+        reason="Groq bills cached input at half the input price on gpt-oss (gpt-oss-20b: "
+        "0.075 -> 0.0375 in both references); LiteLLM's 0.037 for the safeguard model is the "
+        "same rate rounded, genai-prices has the exact 0.0375.",
+    ),
+    "mistral/mistral-large-latest": dict(
+        follow="litellm",
+        source="https://docs.mistral.ai/models/mistral-large-3-25-12",
+        reason="genai-prices matches mistral-large-latest to its Mistral Large 2 record "
+        "(2407/2411, $2/$6); the alias serves Mistral Large 3 (25.12) per Mistral's model "
+        "card, priced 0.50/0.05/1.50 as LiteLLM and OpenRouter's mistral-large-2512 say.",
+    ),
+    "mistral/magistral-medium-latest": dict(
+        follow="litellm",
+        source="https://docs.mistral.ai/models/model-cards/mistral-medium-3-5-26-04",
+        reason="genai-prices prices the retired Magistral Medium 1.2 (deprecated 2026-05-22, "
+        "$2/$5); Mistral's model card says the -latest alias now serves Mistral Medium 3.5, "
+        "at LiteLLM's 1.50/0.15/7.50.",
+    ),
+    "mistral/magistral-small-latest": dict(
+        follow="litellm",
+        source="https://docs.mistral.ai/models/model-cards/mistral-small-4-0-26-03",
+        reason="genai-prices prices the retired Magistral Small 1.2 (deprecated 2026-04-30, "
+        "$0.50/$1.50); Mistral's model card says the -latest alias now serves Mistral Small 4, "
+        "at LiteLLM's 0.15/0.015/0.60.",
+    ),
+    "deepseek/deepseek-v4-pro": dict(
+        follow="litellm",
+        source="https://api-docs.deepseek.com/quick_start/pricing",
+        reason="Not a real disagreement: DeepSeek's page lists 1.32/0.044/3.96 as the standard "
+        "(peak, 01-04 and 06-10 UTC) rate and 50% off outside it; genai-prices stores the "
+        "off-peak rate as the unconstrained price and the peak rate in time windows.",
+    ),
+    "deepseek/deepseek-v4-flash": dict(
+        follow="litellm",
+        source="https://api-docs.deepseek.com/quick_start/pricing",
+        reason="As deepseek-v4-pro: 0.30/0.006/1.20 is DeepSeek's standard (peak) rate, which "
+        "genai-prices keeps in its peak time windows; its unconstrained price is off-peak.",
+    ),
+    "deepseek/deepseek-chat": dict(
+        follow="litellm",
+        source="https://api-docs.deepseek.com/quick_start/pricing",
+        reason="Shut down on 2026-07-24 (LiteLLM's date; the ids now route to V4). LiteLLM has "
+        "the last list price (V3.2: 0.28/0.028/0.42); genai-prices keeps V3-era prices with "
+        "the old off-peak windows.",
+    ),
+    "deepseek/deepseek-reasoner": dict(
+        follow="litellm",
+        source="https://api-docs.deepseek.com/quick_start/pricing",
+        reason="As deepseek-chat: shut down 2026-07-24; LiteLLM has the last list price "
+        "(0.28/0.028/0.42), genai-prices the V3-era R1 prices.",
+    ),
+    "anthropic/claude-sonnet-4-5": dict(
+        follow="litellm",
+        source="https://platform.claude.com/docs/en/about-claude/pricing",
+        reason="genai-prices keeps >200k-token long-context prices that it says describe "
+        "historical usage: the 1M-context beta was retired on 2026-04-30 and longer requests "
+        "now fail (Anthropic release notes), so the table has no long-context tier.",
+    ),
+}
+
+# Shutdown dates LiteLLM does not have: "provider/id" -> (date, where it comes from).
+DEPRECATED_ELSEWHERE: dict[str, tuple[str, str]] = {
+    "cerebras/gemma-4-31b": (
+        "2026-10-15",
+        "genai-prices 0.2.3 marks it deprecated: Cerebras' public models API no longer listed "
+        "it when checked on 2026-10-15 (LiteLLM still lists it, without a date)",
+    ),
 }
 
 # Models (or aliases) allowed to have no reference entry: "provider/name" -> the reason.
@@ -134,6 +252,47 @@ def tables() -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def reference() -> dict:
     return json.loads(gzip.decompress(LITELLM.read_bytes()).decode("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def genai() -> dict:
+    return json.loads(gzip.decompress(GENAI.read_bytes()).decode("utf-8"))
+
+
+def _matches(clause: dict, name: str) -> bool:
+    """genai-prices' model match logic, on the lower-cased name."""
+    if "or" in clause:
+        return any(_matches(c, name) for c in clause["or"])
+    if "and" in clause:
+        return all(_matches(c, name) for c in clause["and"])
+    tests = {
+        "equals": lambda v: name == v,
+        "starts_with": name.startswith,
+        "ends_with": name.endswith,
+        "contains": lambda v: v in name,
+        "regex": lambda v: re.search(v, name) is not None,
+    }
+    return any(tests[k](v) for k, v in clause.items() if k in tests)
+
+
+def genai_model(genai: dict, provider: str, name: str) -> dict | None:
+    """The first genai-prices model of the provider matching ``name``, as genai-prices looks."""
+    pid = GENAI_PROVIDER.get(provider, provider)
+    for p in genai["providers"]:
+        if p["id"] == pid:
+            return next((m for m in p["models"] if _matches(m["match"], name.lower())), None)
+    return None
+
+
+def genai_prices(model: dict | None) -> tuple[dict[str, Decimal], dict[int, dict[str, Decimal]]]:
+    """(base, {above_input_tokens: tier prices}) in force on SOURCES_DAY, per 1M tokens."""
+    found = price_on(model, SOURCES_DAY) if model else None
+    return found if found else ({}, {})
+
+
+def _tier_key(above: int) -> int:
+    """LiteLLM names tiers by whole thousands; genai-prices writes "from 200,000" as > 199,999."""
+    return above + 1 if above % 1000 == 999 else above
 
 
 def models_of(tables: dict[str, dict]):
@@ -289,56 +448,116 @@ def test_every_model_and_alias_has_a_reference_entry(tables, reference):
     assert not missing, "no reference entry for:\n" + "\n".join(missing)
 
 
-def test_prices_equal_the_reference_exactly(tables, reference):
+def _wanted(ll: dict, gp: dict, follow: str | None, where: str, problems: list) -> dict:
+    """The prices a table must hold, from LiteLLM's and genai-prices' (``follow`` decides)."""
+    want = {}
+    for k in sorted(set(ll) | set(gp)):
+        a, b = ll.get(k), gp.get(k)
+        if a is not None and b is not None and a != b:
+            if follow is None:
+                problems.append(
+                    f"{where}: {k}: LiteLLM {show(a)}, genai-prices {show(b)}: decide with a "
+                    "third source and list the model in ACCEPTED"
+                )
+                want[k] = a  # reported once, as a disagreement
+                continue
+            want[k] = a if follow == "litellm" else b
+        elif follow is None or (a if follow == "litellm" else b) is not None:
+            want[k] = a if a is not None else b
+    return want
+
+
+def _compare(where: str, want: dict, got: dict, problems: list, *, only_wanted=False) -> None:
+    for k in sorted(set(want) | (set() if only_wanted else set(got))):
+        if want.get(k) != got.get(k):
+            problems.append(f"{where}: {k} is {show(got.get(k))}, reference {show(want.get(k))}")
+
+
+def test_prices_agree_with_both_references(tables, reference, genai):
     problems = []
     for name, provider, mid, m, t in models_of(tables):
-        names = [mid, *(str(a) for a in m.get("aliases") or [])]
+        where = f"{name}: {mid}"
+        accepted = ACCEPTED.get(f"{provider}/{mid}")
+        follow = accepted["follow"] if accepted else None
+        key = reference_key(reference, provider, mid)
+        ll_base, ll_tiers = expected_prices(reference[key]) if key else ({}, {})
+        gp_model = genai_model(genai, provider, mid)
+        gp_base, gp_tiers = genai_prices(gp_model)
+        if not (ll_base or gp_base) and f"{provider}/{mid}" not in NO_REFERENCE_ALLOWED:
+            problems.append(f"{where}: neither reference prices it")
         mine_base = yaml_prices(m.get("price"))
+        _compare(where, _wanted(ll_base, gp_base, follow, where, problems), mine_base, problems)
         mine_tiers = {
-            tier["above_input_tokens"]: yaml_prices(tier) for tier in m.get("tiers") or []
+            _tier_key(tier["above_input_tokens"]): (tier["above_input_tokens"], yaml_prices(tier))
+            for tier in m.get("tiers") or []
         }
-        for n in names:  # an alias must price exactly like its model
-            key = reference_key(reference, provider, n)
-            if key is None:
-                continue  # reported by the test above
-            entry = reference[key]
-            base, tiers = expected_prices(entry)
-            where = f"{name}: {mid}" + (f" (alias {n}, {key})" if n != mid else f" ({key})")
-            for k in sorted(set(base) | set(mine_base)):
-                if base.get(k) != mine_base.get(k):
-                    problems.append(
-                        f"{where}: {k} is {show(mine_base.get(k))}, reference {show(base.get(k))}"
-                    )
-            for above in sorted(set(tiers) | set(mine_tiers)):
-                want, got = tiers.get(above, {}), mine_tiers.get(above, {})
-                for k in sorted(set(want) | set(got)):
-                    if want.get(k) != got.get(k):
-                        problems.append(
-                            f"{where}: tier above {above}: {k} is {show(got.get(k))}, "
-                            f"reference {show(want.get(k))}"
-                        )
-            for mine, theirs in (("context_window", "max_input_tokens"),
-                                 ("max_output_tokens", "max_output_tokens")):  # fmt: skip
-                want_n = entry.get(theirs)
-                want_n = int(want_n) if want_n is not None else None
-                if m.get(mine) != want_n:
-                    problems.append(f"{where}: {mine} is {m.get(mine)}, reference {want_n}")
-            if n == mid:  # dates and sources: the model's own entry
-                if m.get("deprecated") != entry.get("deprecation_date"):
-                    problems.append(
-                        f"{where}: deprecated is {m.get('deprecated')!r}, "
-                        f"reference {entry.get('deprecation_date')!r}"
-                    )
-                src = entry.get("source")
-                if src and str(src).startswith("http") and m.get("source", t["source"]) != src:
-                    problems.append(
-                        f"{where}: source is {m.get('source', t['source'])}, want {src}"
-                    )
+        gp_by_key = {_tier_key(a): (a, p) for a, p in gp_tiers.items()}
+        for k in sorted(set(ll_tiers) | set(gp_by_key) | set(mine_tiers)):
+            at = f"{where}: tier above {k}"
+            want = _wanted(ll_tiers.get(k, {}), gp_by_key.get(k, (k, {}))[1], follow, at, problems)
+            _compare(at, want, mine_tiers.get(k, (k, {}))[1], problems)
+            if k in gp_by_key and k in mine_tiers and gp_by_key[k][0] != mine_tiers[k][0]:
+                problems.append(  # LiteLLM's key names cannot say "from 200,000 on"
+                    f"{at}: threshold {mine_tiers[k][0]}, genai-prices {gp_by_key[k][0]}"
+                )
+        for alias in (str(a) for a in m.get("aliases") or []):  # LiteLLM's own alias entries
+            akey = reference_key(reference, provider, alias)
+            if akey is None or accepted:
+                continue
+            at = f"{where} (alias {alias}, {akey})"
+            _compare(at, expected_prices(reference[akey])[0], mine_base, problems, only_wanted=True)
+        if key is None:
+            continue
+        entry = reference[key]
+        for mine, theirs in (("context_window", "max_input_tokens"),
+                             ("max_output_tokens", "max_output_tokens")):  # fmt: skip
+            want_n = entry.get(theirs)
+            want_n = int(want_n) if want_n is not None else None
+            if m.get(mine) != want_n:
+                problems.append(f"{where}: {mine} is {m.get(mine)}, reference {want_n}")
+        shutdown = DEPRECATED_ELSEWHERE.get(f"{provider}/{mid}", (None,))[0]
+        if m.get("deprecated") != (shutdown or entry.get("deprecation_date")):
+            problems.append(
+                f"{where}: deprecated is {m.get('deprecated')!r}, "
+                f"reference {shutdown or entry.get('deprecation_date')!r}"
+            )
+        src = accepted["source"] if accepted else entry.get("source")
+        if src and str(src).startswith("http") and m.get("source", t["source"]) != src:
+            problems.append(f"{where}: source is {m.get('source', t['source'])}, want {src}")
     assert not problems, "\n".join(problems)
 
 
-def test_checks_can_fail(reference):
+def test_accepted_disagreements_are_real_and_explained(tables, reference, genai):
+    """Each ACCEPTED entry names a bundled model the references really disagree on."""
+    bundled = {f"{p}/{mid}": m for _, p, mid, m, _ in models_of(tables)}
+    for model, item in ACCEPTED.items():
+        assert model in bundled, f"{model}: not a bundled model"
+        assert item["follow"] in ("litellm", "genai-prices"), model
+        assert item["source"].startswith("https://") and len(item["reason"]) > 40, model
+        provider, mid = model.split("/", 1)
+        key = reference_key(reference, provider, mid)
+        ll, ll_tiers = expected_prices(reference[key]) if key else ({}, {})
+        gp, gp_tiers = genai_prices(genai_model(genai, provider, mid))
+        gp_tiers = {_tier_key(a): p for a, p in gp_tiers.items()}
+        assert any(k in gp and ll[k] != gp[k] for k in ll) or ll_tiers != gp_tiers, (
+            f"{model}: the references agree"
+        )
+
+
+def test_checks_can_fail(reference, genai):
     """The comparison really compares: a changed price or a zero cache-write is caught."""
+    problems: list[str] = []
+    one, two = {"input": Decimal(1)}, {"input": Decimal(2)}
+    assert _wanted(one, two, None, "m", problems) == one and "decide" in problems[0]
+    assert _wanted(one, two, "genai-prices", "m", []) == two
+    assert _wanted(one, {"output": Decimal(3)}, None, "m", []) == {**one, "output": Decimal(3)}
+    assert _wanted(one, {"output": Decimal(3)}, "litellm", "m", []) == one
+    _compare("m", one, two, problems)
+    assert problems[-1] == "m: input is 2, reference 1"
+    assert _tier_key(199999) == 200000 and _tier_key(200000) == 200000
+    grok = genai_model(genai, "xai", "grok-4.7-latest")
+    assert grok["id"] == "grok-4.7" and 199999 in genai_prices(grok)[1]
+    assert genai_model(genai, "openai", "no-such-model") is None
     base, _ = expected_prices(reference["gpt-4o"])
     assert base["input"] == Decimal("2.5") and base["cached_input"] == Decimal("1.25")
     assert base["priority_output"] == Decimal("17")

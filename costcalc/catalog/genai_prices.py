@@ -22,7 +22,9 @@ Choices, so the output can be trusted as far as it goes:
 - Batch (``processing: batch``) and service-tier (``flex``, ``priority``)
   variants become ``batch_*``, ``flex_*`` and ``priority_*`` prices.
 - Tiers: genai-prices applies a tier's price when the input tokens are more
-  than its ``start``, exactly what ``above_input_tokens`` means.
+  than its ``start``, exactly what ``above_input_tokens`` means. A standard
+  price it does not tier is the same above the threshold; a batch, flex or
+  priority price it does not tier is left out of the tier (unknown there).
 - ``context_window`` is genai-prices' ``context_window``. genai-prices marks
   deprecated models without a date; that goes into ``notes``.
 - Tokenizer: as ``import-litellm`` (OpenAI names exact, others approximate).
@@ -178,12 +180,17 @@ def price_on(model: dict, day: _dt.date) -> tuple[dict[str, Decimal], dict[int, 
             continue
         fresh = {k: v for k, v in names.items() if v not in done}
         done |= set(_add(variant["price"], fresh, base, steps))  # the first one in force wins
-    # A tier holds every price at its threshold: a price without tiers is the same above it.
+    # A tier holds the prices at its threshold. A standard price without tiers is the same
+    # above it; a batch/flex/priority one is only known there if genai-prices tiers it too
+    # (it says where it does not model long-context surcharges for them).
     tiers = {
-        start: {n: max(((s, p) for s, p in steps.get(n, []) if s <= start),
-                       default=(0, base[n]))[1] for n in base}
+        start: {
+            n: max(((s, p) for s, p in steps.get(n, []) if s <= start), default=(0, base[n]))[1]
+            for n in base
+            if n in steps or n in _KEYS.values()
+        }
         for start in sorted({s for st in steps.values() for s, _ in st})
-    }  # fmt: skip
+    }
     return base, tiers
 
 
