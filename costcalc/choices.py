@@ -17,9 +17,21 @@ class OutputFormat(str, Enum):
 
 
 class InputFormat(str, Enum):
+    """How inputs are read. ``auto`` reads .json/.jsonl files as request bodies
+    (shape detected) and anything else as text; the others force one reading."""
+
+    AUTO = "auto"
     TEXT = "text"
-    CHAT = "chat"
-    JSONL = "jsonl"
+    CHAT = "chat"  # OpenAI chat messages or body (the original name)
+    JSONL = "jsonl"  # one request per line, each shape detected
+    OPENAI_CHAT = "openai-chat"
+    OPENAI_RESPONSES = "openai-responses"
+    ANTHROPIC = "anthropic"
+    GEMINI = "gemini"
+    OPENAI_BATCH = "openai-batch"
+    ANTHROPIC_BATCH = "anthropic-batch"
+    GEMINI_BATCH = "gemini-batch"
+    PROMPT = "prompt"  # {"prompt": "..."} and plain JSON strings
 
 
 class Per(str, Enum):

@@ -6,6 +6,7 @@ inputs -> tokens -> catalog -> estimate -> (this) -> report.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import shutil
 import sys
@@ -16,7 +17,7 @@ from decimal import Decimal
 
 from costcalc.catalog.entry import ModelEntry
 from costcalc.choices import InputFormat, Per, SortKey
-from costcalc.counting import CountReport, count_inputs
+from costcalc.counting import CountReport, InputCount, count_inputs
 from costcalc.errors import CostcalcError
 from costcalc.estimate import Estimate, Request, Volume, estimate
 from costcalc.inputs import STDIN, resolve_sources
@@ -28,7 +29,8 @@ class Query:
     """Everything `costcalc estimate` was asked, as plain data."""
 
     paths: tuple[str, ...] = ()
-    fmt: InputFormat = InputFormat.TEXT
+    fmt: InputFormat = InputFormat.AUTO
+    image_size: tuple[int, int] | None = None  # assumed size of remote images
     glob: str | None = None
     input_tokens: int | None = None  # skips counting
     output_tokens: int = 0
@@ -64,6 +66,8 @@ class Row:
     input: str | None  # the input's label in per-input mode
     limits: Limits
     deprecated: str | None = None  # the provider's shutdown date, when announced
+    worst_case: Estimate | None = None  # at the request's own max output tokens
+    counted: InputCount | None = None  # the input's count, for a single request
 
     @property
     def retired(self) -> bool:
@@ -79,6 +83,7 @@ class Comparison:
     fastest: str | None
     counts: tuple[CountReport, ...]
     query: Query
+    notes: tuple[str, ...] = ()  # e.g. -m overriding a body's model
 
     @property
     def breached(self) -> bool:
@@ -86,36 +91,65 @@ class Comparison:
         return not self.rows or all(r.limits.over for r in self.rows)
 
 
-def _count(query: Query, encodings: set[str], progress) -> dict[str, CountReport]:
-    """One count per encoding: models that share one share its counts.
+def _is_text(query: Query) -> bool:
+    return query.fmt is InputFormat.TEXT
 
-    Stdin can be read once only; when several encodings need it, it is kept in
+
+def _count_key(entry: ModelEntry, query: Query) -> str:
+    """Text is counted once per encoding; requests once per model (its billing rules)."""
+    return entry.tokenizer.encoding if _is_text(query) else entry.key
+
+
+def _count(query: Query, entries, progress, picker=None) -> dict[str, CountReport]:
+    """One count per encoding (text) or per model (requests).
+
+    Stdin can be read once only; when several counts need it, it is kept in
     a spooled temporary file (memory up to 64 MiB, then disk) and re-read.
+    ``picker`` (body-model mode): one count, each request on its own model.
     """
+    from costcalc.request.rules import Picker
+
+    jobs: dict[str, ModelEntry | None] = {}
+    for entry in entries:
+        jobs.setdefault(_count_key(entry, query), entry)
+    if picker is not None:
+        jobs = {"": None}
     reports: dict[str, CountReport] = {}
     paths = list(query.paths)
     with contextlib.ExitStack() as stack:
         spool = None
-        if len(encodings) > 1 and (not paths or STDIN in paths):
+        if len(jobs) > 1 and (not paths or STDIN in paths):
             resolve_sources(paths)  # a terminal on stdin is an error before anything is read
             spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20))
             shutil.copyfileobj(sys.stdin.buffer, spool)
-        for encoding in sorted(encodings):
+        for key in sorted(jobs):
+            entry = jobs[key]
             if spool is not None:
                 spool.seek(0)
-            reports[encoding] = count_inputs(
+            tok = entry.tokenizer if entry is not None else Tokenizer("o200k_base")
+            pick = picker
+            if pick is None and entry is not None:
+                pick = Picker(tok, forced=entry, image_size=query.image_size)
+            reports[key] = count_inputs(
                 paths,
-                Tokenizer(encoding),
+                Tokenizer(tok.encoding) if _is_text(query) else tok,
                 query.fmt,
                 glob=query.glob,
                 progress=progress,
                 stdin=spool,
                 stdin_is_tty=False if spool is not None else None,
+                pick=pick,
             )
+            if pick is not None:
+                reports[key] = dataclasses.replace(
+                    reports[key], warnings=reports[key].warnings + tuple(pick.notes)
+                )
     return reports
 
 
-def _requests(query: Query, entry: ModelEntry, reports) -> list[tuple[str | None, Request]]:
+def _requests(
+    query: Query, entry: ModelEntry, reports
+) -> list[tuple[str | None, Request, InputCount | None]]:
     base = dict(
         output_tokens=query.output_tokens,
         reasoning_tokens=query.reasoning_tokens,
@@ -124,20 +158,31 @@ def _requests(query: Query, entry: ModelEntry, reports) -> list[tuple[str | None
         batch=query.batch,
     )
     if query.input_tokens is not None:
-        return [(None, Request(input_tokens=query.input_tokens, exact_tokens=True, **base))]
+        return [(None, Request(input_tokens=query.input_tokens, exact_tokens=True, **base), None)]
     tok = entry.tokenizer
-    report = reports[tok.encoding]
-    per_input = query.per_input or query.fmt is InputFormat.JSONL
+    if "" in reports:  # body-model mode: this entry's own requests
+        counts = [c for c in reports[""].inputs if c.model == entry.key]
+    else:
+        counts = list(reports[_count_key(entry, query)].inputs)
+
+    def tokens(c: InputCount) -> int:
+        return tok.scale(c.encoding_tokens) + c.fixed_tokens
+
+    per_input = query.per_input or "" in reports
+    per_input = per_input or any(c.line is not None or c.label is not None for c in counts)
     if per_input:
         return [
             (
-                f"{c.path}:{c.line}" if c.line is not None else c.path,
-                Request(input_tokens=tok.scale(c.encoding_tokens), exact_tokens=tok.exact, **base),
+                c.where,
+                Request(input_tokens=tokens(c), exact_tokens=tok.exact and c.exact, **base),
+                c,
             )
-            for c in report.inputs
+            for c in counts
         ]
-    raw = sum(c.encoding_tokens for c in report.inputs)
-    return [(None, Request(input_tokens=tok.scale(raw), exact_tokens=tok.exact, **base))]
+    exact = tok.exact and all(c.exact for c in counts)
+    total = tok.scale(sum(c.encoding_tokens for c in counts)) + sum(c.fixed_tokens for c in counts)
+    one = counts[0] if len(counts) == 1 else None
+    return [(None, Request(input_tokens=total, exact_tokens=exact, **base), one)]
 
 
 def _limits(est: Estimate, query: Query) -> Limits:
@@ -163,26 +208,38 @@ def _sort_key(query: Query):
     return key
 
 
-def compare(entries: Sequence[ModelEntry], query: Query, progress=None) -> Comparison:
-    """Price ``query`` on every entry; filter by the limits asked; rank."""
-    if not entries:
-        raise CostcalcError("no model chosen: give -m MODEL (repeatable), --provider P or --all")
+def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=None) -> Comparison:
+    """Price ``query`` on every entry; filter by the limits asked; rank.
+
+    With no entry chosen and a ``catalog``, each request body's own ``model``
+    picks its entry.
+    """
     if query.calls is not None and query.calls <= 0:
         raise CostcalcError(f"--calls must be a whole number > 0, got {query.calls}")
     volume = Volume(query.calls, query.per) if query.calls is not None else None
     reports = {}
-    if query.input_tokens is None:
-        reports = _count(query, {e.tokenizer.encoding for e in entries}, progress)
+    if not entries:
+        if catalog is None or query.input_tokens is not None or _is_text(query):
+            raise CostcalcError(
+                "no model chosen: give -m MODEL (repeatable), --provider P or --all"
+            )
+        entries, reports = _by_body(query, catalog, progress)
+    elif query.input_tokens is None:
+        reports = _count(query, entries, progress)
     rows: list[Row] = []
     dropped: list[str] = []
     for entry in entries:
-        for label, request in _requests(query, entry, reports):
+        for label, request, counted in _requests(query, entry, reports):
             est = estimate(entry, request, volume)
             why = _filtered(est, query)
             if why:
                 dropped.append(f"{entry.key}{' ' + label if label else ''}: {why}")
                 continue
-            rows.append(Row(est, label, _limits(est, query), entry.deprecated))
+            worst = None
+            if counted is not None and counted.max_output_tokens is not None:
+                at_most = dataclasses.replace(request, output_tokens=counted.max_output_tokens)
+                worst = estimate(entry, at_most, volume)
+            rows.append(Row(est, label, _limits(est, query), entry.deprecated, worst, counted))
     rows.sort(key=_sort_key(query))
     return Comparison(
         rows=tuple(rows),
@@ -192,6 +249,24 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None) -> Compa
         counts=tuple(reports.values()),
         query=query,
     )
+
+
+def _by_body(query: Query, catalog, progress):
+    """Entries named by the requests' own ``model`` keys, and the one count that found them."""
+    from costcalc.request.rules import Picker
+
+    picker = Picker(
+        Tokenizer("o200k_base"), resolve=catalog.resolve, image_size=query.image_size, strict=True
+    )
+    reports = _count(query, [], progress, picker)
+    missing = [c for c in reports[""].inputs if c.model is None]
+    if missing:
+        raise CostcalcError(
+            f"{missing[0].where}: the request names no model: give -m MODEL "
+            "(repeatable), --provider P or --all"
+        )
+    keys = dict.fromkeys(c.model for c in reports[""].inputs)
+    return [catalog.resolve(k) for k in keys], reports
 
 
 def choose(

@@ -7,14 +7,12 @@ as wide as the machine.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO, Protocol
 
-from costcalc import chat
 from costcalc.choices import InputFormat
 from costcalc.errors import InputError
 from costcalc.inputs import STDIN, Skipped, Source, TextReader, resolve_sources
@@ -28,7 +26,20 @@ class InputCount:
     chars: int
     bytes: int
     line: int | None = None  # JSONL: the request's line
-    encoding_tokens: int | None = None  # the stand-in encoding's own count
+    encoding_tokens: int | None = None  # the stand-in encoding's own count (text only)
+    fixed_tokens: int = 0  # the model's own tokens by published rules (media, overheads)
+    model: str | None = None  # the catalog entry (provider/id) the request was counted for
+    body_model: str | None = None  # the model the request body names
+    max_output_tokens: int | None = None  # the body's output limit
+    label: str | None = None  # a batch line's custom_id / key
+    approximate: tuple = ()  # Notes: parts estimated, and why
+    not_priced: tuple = ()  # Notes: parts not priced, and why
+    exact: bool = True  # the tokenizer is exact and every part had a published method
+    request: bool = False  # read as a request body (not plain text)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,10 @@ class CountReport:
     inputs: tuple[InputCount, ...]
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]
+
+    @property
+    def all_exact(self) -> bool:
+        return self.exact and all(i.exact for i in self.inputs)
 
     @property
     def total_tokens(self) -> int:
@@ -80,55 +95,62 @@ def _count_text_source(
     return InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n), reader.replaced
 
 
-def _count_chat_source(src, tok, stdin, progress) -> tuple[list[InputCount], int]:
+Pick = Callable[[object], tuple[Tokenizer, object]]  # request -> (tokenizer, Rules)
+
+
+def request_format(fmt: InputFormat, path: str) -> InputFormat:
+    """``auto`` reads .json/.jsonl/.ndjson files as requests and everything else as text."""
+    if fmt is not InputFormat.AUTO:
+        return fmt
+    if path.lower().endswith((".json", ".jsonl", ".ndjson")):
+        return InputFormat.AUTO
+    return InputFormat.TEXT
+
+
+def _count_request_source(src, tok, fmt, stdin, progress, pick):
+    from costcalc.request.billing import count_request
+    from costcalc.request.formats import read_requests
+    from costcalc.request.rules import OPENAI, Rules, method_for
+
     reader = TextReader(src, stdin)
     text = reader.read()
     progress.advance(reader.bytes)
-    encode_len = get_counter(tok.encoding)
-    request = chat.parse_chat(text, src.path)
-    n = chat.count_chat(request, tok.encoding, encode_len)
-    return [
-        InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n)
-    ], reader.replaced
-
-
-def _count_jsonl_source(src, tok, stdin, progress) -> tuple[list[InputCount], int]:
-    reader = TextReader(src, stdin)
-    text = reader.read()
-    progress.advance(reader.bytes)
-    encode_len = get_counter(tok.encoding)
+    lines = None
     out: list[InputCount] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{src.path}:{lineno}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(f"{where}: not valid JSON: {err.msg} (column {err.colno})") from None
-        n = _count_request(data, where, tok.encoding, encode_len)
-        out.append(InputCount(src.path, tok.scale(n), len(line), len(line.encode()), lineno, n))
-    if not out:
-        raise InputError(f"{src.path}: no requests (the JSONL file is empty)")
-    return out, reader.replaced
-
-
-def _count_request(data: object, where: str, encoding: str, encode_len) -> int:
-    """One JSONL line: a chat request (or batch line), a ``prompt``/``input`` text, or a string."""
-    if isinstance(data, str):
-        return encode_len(data)
-    if isinstance(data, dict):
-        body = data.get("body", data) if isinstance(data.get("body"), dict) else data
-        if "messages" in body:
-            return chat.count_chat(chat.chat_from_json(body, where), encoding, encode_len)
-        for key in ("prompt", "input", "text"):
-            if isinstance(body.get(key), str):
-                return encode_len(body[key])
-    if isinstance(data, list):
-        return chat.count_chat(chat.chat_from_json(data, where), encoding, encode_len)
-    raise InputError(
-        f"{where}: expected a chat request (with 'messages'), a 'prompt' string or a string"
-    )
+    warnings: list[str] = []
+    for request in read_requests(text, src.path, fmt.value):
+        if pick is not None:
+            rtok, rules = pick(request)
+        else:
+            rtok, rules = tok, Rules(tok.encoding, method_for(request.provider) or OPENAI)
+        counted = count_request(request, rules, get_counter(rtok.encoding))
+        line = request.location.line
+        if line is None:
+            chars, nbytes = reader.chars, reader.bytes
+        else:
+            lines = lines if lines is not None else text.splitlines()
+            chars, nbytes = len(lines[line - 1]), len(lines[line - 1].encode())
+        out.append(
+            InputCount(
+                path=src.path,
+                tokens=rtok.scale(counted.text_tokens) + counted.fixed_tokens,
+                chars=chars,
+                bytes=nbytes,
+                line=line,
+                encoding_tokens=counted.text_tokens,
+                fixed_tokens=counted.fixed_tokens,
+                model=rules.model,
+                body_model=request.model,
+                max_output_tokens=request.max_output_tokens,
+                label=request.label,
+                approximate=counted.approximate,
+                not_priced=counted.not_priced,
+                exact=rtok.exact and counted.exact,
+                request=True,
+            )
+        )
+        warnings.extend(request.warnings)
+    return out, reader.replaced, warnings
 
 
 def count_sources(
@@ -140,43 +162,46 @@ def count_sources(
     skipped: Sequence[Skipped] = (),
     progress: Progress | None = None,
     stdin: BinaryIO | None = None,
+    pick: Pick | None = None,
 ) -> CountReport:
+    """Count every source. Requests are counted with the tokenizer and billing rules
+    ``pick`` chooses for each (default: ``tok`` and the body's own provider's method)."""
     progress = progress or _NoProgress()
     sizes = [s.size for s in sources]
     progress.start(None if None in sizes else sum(sizes))
     get_counter(tok.encoding)  # load once, before the threads start
     results: list[list[InputCount]] = [[] for _ in sources]
     replaced: list[int] = [0] * len(sources)
+    notes: list[list[str]] = [[] for _ in sources]
     with ThreadPoolExecutor(workers()) as pool:
         futures = {}
         for i, src in enumerate(sources):
             small = src.size is not None and src.size <= CHUNK_CHARS
-            if fmt is InputFormat.TEXT and not small:
+            if request_format(fmt, src.path) is InputFormat.TEXT and not small:
                 continue  # streamed below, on this thread
-            futures[i] = pool.submit(_count_one, src, tok, fmt, pool, stdin, progress)
+            futures[i] = pool.submit(_count_one, src, tok, fmt, pool, stdin, progress, pick)
         for i, src in enumerate(sources):
             if i not in futures:
                 one, replaced[i] = _count_text_source(src, tok, pool, stdin, progress)
                 results[i] = [one]
         for i, fut in futures.items():
-            results[i], replaced[i] = fut.result()
+            results[i], replaced[i], notes[i] = fut.result()
     warnings = tuple(
         f"{src.path}: {n:,} invalid UTF-8 sequence{'s' if n != 1 else ''} "
         "counted as U+FFFD replacement characters"
         for src, n in zip(sources, replaced, strict=True)
         if n
-    )
+    ) + tuple(dict.fromkeys(w for group in notes for w in group))
     inputs = tuple(c for group in results for c in group)
     return CountReport(tok.encoding, model, tok.exact, tok.ratio, inputs, tuple(skipped), warnings)
 
 
-def _count_one(src, tok, fmt, pool, stdin, progress) -> tuple[list[InputCount], int]:
-    if fmt is InputFormat.CHAT:
-        return _count_chat_source(src, tok, stdin, progress)
-    if fmt is InputFormat.JSONL:
-        return _count_jsonl_source(src, tok, stdin, progress)
+def _count_one(src, tok, fmt, pool, stdin, progress, pick):
+    fmt = request_format(fmt, src.path)
+    if fmt is not InputFormat.TEXT:
+        return _count_request_source(src, tok, fmt, stdin, progress, pick)
     one, replaced = _count_text_source(src, tok, pool, stdin, progress)
-    return [one], replaced
+    return [one], replaced, []
 
 
 def count_inputs(
@@ -189,11 +214,19 @@ def count_inputs(
     progress: Progress | None = None,
     stdin: BinaryIO | None = None,
     stdin_is_tty: bool | None = None,
+    pick: Pick | None = None,
 ) -> CountReport:
     """Tokens of every input named by ``paths`` (files, directories, ``-``; none = stdin)."""
     found = resolve_sources(paths, glob, stdin_is_tty=stdin_is_tty)
     if sum(1 for s in found.sources if s.path == STDIN) > 1:
         raise InputError("stdin ('-') can be read only once")
     return count_sources(
-        found.sources, tok, fmt, model=model, skipped=found.skipped, progress=progress, stdin=stdin
+        found.sources,
+        tok,
+        fmt,
+        model=model,
+        skipped=found.skipped,
+        progress=progress,
+        stdin=stdin,
+        pick=pick,
     )

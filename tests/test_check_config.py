@@ -116,7 +116,9 @@ def test_overall_monthly_budget_needs_every_target_to_have_calls(tmp_path):
         ),
         (
             "targets: [{name: a, prompts: x, model: m, format: csv}]\n",
-            "costcalc.yaml:1: targets[0].format: expected one of text, chat, jsonl, got 'csv'",
+            "costcalc.yaml:1: targets[0].format: expected one of auto, text, chat, jsonl, "
+            "openai-chat, openai-responses, anthropic, gemini, openai-batch, anthropic-batch, "
+            "gemini-batch, prompt, got 'csv'",
         ),
         (
             "targets: [{name: a, prompts: x, model: m}]\nbudget: {per_call_usd: 1}\n",

@@ -126,7 +126,12 @@ def run_target(
     files = _prompt_files(config, target)
     shown = {str(Path(_display(path, cwd))): rel for rel, path in files}
     found = resolve_sources(list(shown))
-    counted = count_sources(found.sources, entry.tokenizer, target.format, model=entry.key)
+    from costcalc.request.rules import Picker
+
+    pick = Picker(entry.tokenizer, forced=entry)
+    counted = count_sources(
+        found.sources, entry.tokenizer, target.format, model=entry.key, pick=pick
+    )
     warnings = [f"target {target.name!r}: {w}" for w in counted.warnings]
     prompts = []
     latency_where = _latency_rule(target)
@@ -137,7 +142,7 @@ def run_target(
             reasoning_tokens=target.reasoning_tokens,
             cached_fraction=target.cached_fraction,
             batch=target.batch,
-            exact_tokens=counted.exact,
+            exact_tokens=counted.exact and c.exact,
         )
         try:
             est = estimate(entry, request)

@@ -23,6 +23,27 @@ PricingOpt = typer.Option(
 )
 
 
+FormatHelp = (
+    "auto (default: .json/.jsonl files are request bodies of any API, detected by shape; "
+    "other files are text), text, chat, jsonl, openai-chat, openai-responses, anthropic, "
+    "gemini, openai-batch, anthropic-batch, gemini-batch or prompt."
+)
+ImageSizeOpt = typer.Option(
+    None,
+    "--image-size",
+    help="Assumed WxH of remote images, whose bytes are never fetched (default 1024x1024).",
+)
+
+
+def image_size_option(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    w, sep, h = value.lower().partition("x")
+    if not sep or not w.strip().isdigit() or not h.strip().isdigit() or not int(w) or not int(h):
+        raise CostcalcError(f"--image-size: expected WIDTHxHEIGHT in pixels, got {value!r}")
+    return int(w), int(h)
+
+
 def output_format(output: OutputFormat | None, as_json: bool) -> OutputFormat:
     if as_json:
         if output not in (None, OutputFormat.JSON):

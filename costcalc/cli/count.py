@@ -9,11 +9,20 @@ import typer
 
 from costcalc.choices import InputFormat, OutputFormat
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format
+from costcalc.cli.common import (
+    FormatHelp,
+    ImageSizeOpt,
+    JsonOpt,
+    OutputOpt,
+    PricingOpt,
+    image_size_option,
+    output_format,
+)
 
 
 def resolve_tokenizer(model: str | None, encoding: str | None, pricing: list[Path]):
-    """The tokenizer named by -m (through the catalog) or -e; o200k_base by default."""
+    """The tokenizer named by -m (through the catalog) or -e; o200k_base by default,
+    and the catalog entry of -m (or None)."""
     from costcalc.errors import CostcalcError
     from costcalc.tokens import Tokenizer, _spec
 
@@ -24,10 +33,24 @@ def resolve_tokenizer(model: str | None, encoding: str | None, pricing: list[Pat
 
         entry = load_catalog(pricing).resolve(model)
         _spec(entry.tokenizer.encoding)
-        return entry.tokenizer, entry.id
+        return entry.tokenizer, entry
     name = encoding or "o200k_base"
     _spec(name)  # unknown encodings fail here, before any reading
     return Tokenizer(name), None
+
+
+def _catalog_lookup(pricing: list[Path]):
+    """``resolve(name)`` on a catalog loaded only if a request names a model."""
+    loaded = []
+
+    def resolve(name: str):
+        if not loaded:
+            from costcalc.catalog import load_catalog
+
+            loaded.append(load_catalog(pricing))
+        return loaded[0].resolve(name)
+
+    return resolve
 
 
 def warn(message: str) -> None:
@@ -55,7 +78,8 @@ def count_cmd(
     encoding: str | None = typer.Option(
         None, "-e", "--encoding", help="o200k_base or cl100k_base."
     ),
-    fmt: InputFormat = typer.Option(InputFormat.TEXT, "--format", help="text, chat or jsonl."),
+    fmt: InputFormat = typer.Option(InputFormat.AUTO, "--format", help=FormatHelp),
+    image_size: str | None = ImageSizeOpt,
     glob: str | None = typer.Option(
         None, "--glob", help="In directories, only files matching this pattern."
     ),
@@ -67,7 +91,9 @@ def count_cmd(
 
     A count equals tiktoken's encode_ordinary over the whole text; models
     without a public tokenizer are counted with a stand-in times a published
-    ratio and marked approximate (~).
+    ratio and marked approximate (~). Request bodies (.json/.jsonl) are counted
+    the way the model's provider bills them, images by the tables' rules; a
+    body's own "model" picks the model when -m is not given.
 
     Example: cat prompt.txt | costcalc count -m gpt-4o --json
     """
@@ -76,12 +102,25 @@ def count_cmd(
     from costcalc.render.progress import DelayedProgress
 
     out = output_format(output, as_json)
-    tok, model_id = resolve_tokenizer(model, encoding, pricing or [])
+    from costcalc.request.rules import Picker
+
+    size = image_size_option(image_size)
+    tok, entry = resolve_tokenizer(model, encoding, pricing or [])
+    resolve = None if encoding else _catalog_lookup(pricing or [])
+    picker = Picker(tok, forced=entry, resolve=resolve, image_size=size)
     with DelayedProgress("counting") as progress:
-        report = count_inputs(paths or [], tok, fmt, model=model_id, glob=glob, progress=progress)
+        report = count_inputs(
+            paths or [],
+            tok,
+            fmt,
+            model=entry.id if entry else None,
+            glob=glob,
+            progress=progress,
+            pick=picker,
+        )
     for skipped in report.skipped:
         warn(f"skipped {skipped.path}: {skipped.reason}")
-    for message in report.warnings:
+    for message in (*report.warnings, *picker.notes):
         warn(message)
     emit(render_count.render(report, out, console=_console_for_table(out)))
 

@@ -10,7 +10,16 @@ import typer
 
 from costcalc.choices import InputFormat, OutputFormat, Per, SortKey
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, decimal_option, output_format
+from costcalc.cli.common import (
+    FormatHelp,
+    ImageSizeOpt,
+    JsonOpt,
+    OutputOpt,
+    PricingOpt,
+    decimal_option,
+    image_size_option,
+    output_format,
+)
 from costcalc.errors import CostcalcError, ExitCode
 
 
@@ -62,9 +71,8 @@ def estimate_cmd(
     per_input: bool = typer.Option(
         False, "--per-input", help="One row per input instead of one request of all inputs."
     ),
-    fmt: InputFormat = typer.Option(
-        InputFormat.TEXT, "--format", help="text, chat or jsonl (one request per line)."
-    ),
+    fmt: InputFormat = typer.Option(InputFormat.AUTO, "--format", help=FormatHelp),
+    image_size: str | None = ImageSizeOpt,
     glob: str | None = typer.Option(
         None, "--glob", help="In directories, only files matching this pattern."
     ),
@@ -75,8 +83,10 @@ def estimate_cmd(
     """Estimate the cost and latency of a call, per model and at volume.
 
     The inputs together form one request (use --per-input for one each;
-    JSONL is always one request per line). Latency the tables cannot
-    support is shown as unknown. Exits 1 when no model meets the limits given.
+    JSONL is always one request per line). Without -m, a request body's own
+    "model" picks the model; its max_tokens gives a worst-case cost. Latency
+    the tables cannot support is shown as unknown. Exits 1 when no model
+    meets the limits given.
 
     Example: costcalc estimate prompt.txt -m gpt-4o -m claude-sonnet-4-5 --output-tokens 800
     """
@@ -103,6 +113,7 @@ def estimate_cmd(
     query = Query(
         paths=tuple(paths or ()),
         fmt=fmt,
+        image_size=image_size_option(image_size),
         glob=glob,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
@@ -120,9 +131,10 @@ def estimate_cmd(
         tpm_limit=tpm_limit,
         rpm_limit=rpm_limit,
     )
-    entries = choose(load_catalog(pricing or []), models or [], provider, all_models)
+    catalog = load_catalog(pricing or [])
+    entries = choose(catalog, models or [], provider, all_models)
     with DelayedProgress("counting") as progress:
-        result = compare(entries, query, progress)
+        result = compare(entries, query, progress, catalog=catalog)
     for line in render_estimate.notices(result):
         print(line, file=sys.stderr)
     console = stdout_console() if out is OutputFormat.TABLE else None

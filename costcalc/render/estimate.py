@@ -53,6 +53,16 @@ def row_dict(row: Row) -> dict:
         "tier_above_input_tokens": e.tier_above,
         "volume": None,
     }
+    c = row.counted
+    if c is not None:
+        if c.max_output_tokens is not None:
+            out["max_output_tokens"] = c.max_output_tokens
+        if c.approximate:
+            out["approximate_parts"] = [{"path": n.path, "reason": n.reason} for n in c.approximate]
+        if c.not_priced:
+            out["not_priced_parts"] = [{"path": n.path, "reason": n.reason} for n in c.not_priced]
+    if row.worst_case is not None:
+        out["cost_usd_worst_case"] = row.worst_case.cost.total
     if vol is not None:
         out["volume"] = {
             "calls": vol.calls,
