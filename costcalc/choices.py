@@ -48,3 +48,11 @@ class Per(str, Enum):
 class SortKey(str, Enum):
     COST = "cost"
     LATENCY = "latency"
+
+
+class CheckFormat(str, Enum):
+    """The formats `check` reports in (the renderer table has no CSV for it)."""
+
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"

@@ -418,9 +418,10 @@ def test_junit_parses_and_counts_failures(repo):
 def test_output_csv_is_refused(repo):
     result = check("--output", "csv")
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == (
-        "error: check reports as table (text), json or markdown, not csv"
-    )
+    assert result.stderr.splitlines() == [
+        "error: invalid value for '--output': 'csv' is not one of 'table', 'json', 'markdown' "
+        "(see 'costcalc check --help')"
+    ]
 
 
 # ---------------------------------------------------------------- the shipped example

@@ -12,7 +12,7 @@ from costcalc.check.rules import Breach, RuleResult
 from costcalc.check.run import CheckReport, PromptResult, TargetResult
 from costcalc.choices import Per
 from costcalc.render import check as render
-from costcalc.render.common import stdout_console
+from costcalc.render.layout import Screen
 
 
 def target(name: str, monthly: str = "100") -> TargetResult:
@@ -162,11 +162,9 @@ def test_junit_counts():
 
 
 @pytest.mark.parametrize("ok", [True, False])
-def test_text_report_renders_at_a_fixed_width(ok, capsys):
+def test_text_report_renders_at_a_fixed_width(ok):
     rs = [] if ok else [RuleResult("a", "latency_s", Decimal(1), 1.25, "c.yaml", 2, True)]
-    console = stdout_console(width=120)
-    console.print(render.text(report([target("a")], rs), console))
-    out = capsys.readouterr().out
+    out = render.table(report([target("a")], rs), Screen(120))
     assert "testco/tc-fast" in out and "1.25 s" in out
     if ok:
         assert "ok: within budget, $100/month in all" in out

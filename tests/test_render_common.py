@@ -5,7 +5,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from costcalc.choices import OutputFormat
 from costcalc.render import common
 
 
@@ -65,11 +64,21 @@ def test_markdown_escapes_pipes_and_aligns():
     assert md.splitlines() == ["| a | b |", "| --- | ---: |", "| x\\|y | 1 |"]
 
 
-def test_every_output_format_is_handled_by_each_renderer():
-    """Each renderer dispatches every OutputFormat member (no silent fall-through)."""
-    from costcalc.counting import CountReport
-    from costcalc.render import count as render_count
+@pytest.mark.parametrize(
+    ("values", "cells"),
+    [
+        ([D("0.009"), D("0.0056"), D("0.00112")], ["$0.00900", "$0.00560", "$0.00112"]),
+        ([D("0.0007")], ["$0.0007"]),
+        ([D("0.3"), D("0.9")], ["$0.30", "$0.90"]),
+        ([D("1700.5"), D("4512")], ["$1,700", "$4,512"]),
+        ([D("2.5"), D("0.125"), None], ["$2.500", "$0.125", "—"]),
+    ],
+)
+def test_money_column_has_one_precision(values, cells):
+    assert common.money_column(values) == cells
 
-    report = CountReport("o200k_base", None, True, D(1), (), (), ())
-    for fmt in OutputFormat:
-        assert render_count.render(report, fmt, console=None) is not None
+
+def test_money_column_never_shows_a_cost_as_zero():
+    cells = common.money_column([D("1200"), D("0.000004")])
+    assert cells == ["$1,200.000000", "$0.000004"]
+    assert not set(cells[1]) <= set("$0.,")

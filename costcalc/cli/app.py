@@ -16,6 +16,7 @@ import traceback
 import typer
 from typer.core import TyperGroup
 
+from costcalc.cli import parsing
 from costcalc.cli.streams import finish_streams, guard_streams
 from costcalc.errors import CostcalcError, ExitCode
 
@@ -85,6 +86,27 @@ class CostcalcGroup(TyperGroup):
         finally:
             if ctx.parent is None:
                 finish_streams(out, err_stream)
+
+    def resolve_command(self, ctx, args):
+        """The subcommand, made case-insensitive in its choices, its options checked for repeats."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None and not isinstance(cmd, TyperGroup):
+            parsing.prepare(cmd)
+            parsing.check_repeats(cmd, rest, f"{ctx.command_path} {name}")
+        return name, cmd, rest
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's own usage errors as one line and exit 2, like every other user error."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except parsing.ClickException as err:
+            sys.exit(parsing.report_usage_error(err))
+        except typer.Abort:
+            print("error: aborted", file=sys.stderr)
+            sys.exit(int(ExitCode.BREACH))
+        sys.exit(code if isinstance(code, int) else 0)
 
     def list_commands(self, ctx) -> list[str]:
         return list(self.commands)  # in the order they were defined

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, decimal_option, output_format, write_stdout
+from costcalc.cli.common import JsonOpt, OutputOpt, decimal_option, output_format, show
 from costcalc.errors import ExitCode
 from costcalc.render.common import OutputFormat
 
@@ -113,8 +113,6 @@ def bench_cmd(
     Example: costcalc bench --preset gpt2-small --usd-per-hour 0.40 --save local.yaml
     """
     from costcalc.bench.run import BenchConfig, run_bench
-    from costcalc.render import bench as render_bench
-    from costcalc.render.common import stdout_console
 
     out = output_format(output, as_json)
     config = BenchConfig(
@@ -142,12 +140,7 @@ def bench_cmd(
             result = run_bench(config, progress=bar)
     else:
         result = run_bench(config)
-    console = stdout_console() if out is OutputFormat.TABLE else None
-    rendered = render_bench.render(result, out, console=console)
-    if isinstance(rendered, str):
-        write_stdout(rendered)
-    else:
-        console.print(rendered)
+    show("bench", result, out)
     if result.saved:
         print(f"saved local/{result.preset} to {result.saved}", file=sys.stderr)
     if result.verified is False:

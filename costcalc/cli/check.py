@@ -9,9 +9,9 @@ from pathlib import Path
 
 import typer
 
-from costcalc.choices import OutputFormat
+from costcalc.choices import CheckFormat, OutputFormat
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format, write_stdout
+from costcalc.cli.common import JsonOpt, PricingOpt, WideOpt, output_format, show
 from costcalc.errors import CostcalcError, ExitCode
 
 
@@ -36,8 +36,11 @@ def check_cmd(
     junit: Path | None = typer.Option(None, "--junit", help="Also write JUnit XML here."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Report breaches but exit 0."),
     pricing: list[Path] | None = PricingOpt,
-    output: OutputFormat | None = OutputOpt,
+    output: CheckFormat | None = typer.Option(
+        None, "--output", help="table (default), json or markdown.", case_sensitive=False
+    ),
     as_json: bool = JsonOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Check the prompts in costcalc.yaml against their cost, latency and growth budgets.
 
@@ -54,25 +57,18 @@ def check_cmd(
     from costcalc.check.config import find_config, load_config
     from costcalc.check.run import run_check
     from costcalc.render import check as render
-    from costcalc.render.common import stdout_console
 
-    if as_markdown and (as_json or output not in (None, OutputFormat.MARKDOWN)):
+    chosen = OutputFormat(output.value) if output is not None else None
+    if as_markdown and (as_json or chosen not in (None, OutputFormat.MARKDOWN)):
         raise CostcalcError("--markdown conflicts with --json / --output")
-    out = OutputFormat.MARKDOWN if as_markdown else output_format(output, as_json)
-    if out is OutputFormat.CSV:
-        raise CostcalcError("check reports as table (text), json or markdown, not csv")
+    out = OutputFormat.MARKDOWN if as_markdown else output_format(chosen, as_json)
     cfg = load_config(find_config(config))
     base = load_baseline(baseline) if baseline is not None else None
     report = run_check(cfg, base, pricing=pricing or [])
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
-    if out is OutputFormat.JSON:
-        write_stdout(render.to_json(report))
-    elif out is OutputFormat.MARKDOWN:
-        write_stdout(render.markdown(report))
-    else:
-        stdout_console().print(render.text(report, stdout_console()))
+    show("check", report, out, wide)
     github = annotations is Annotations.GITHUB or (
         annotations is Annotations.AUTO and os.environ.get("GITHUB_ACTIONS") == "true"
     )

@@ -15,6 +15,9 @@ OutputOpt = typer.Option(
     None, "--output", help="table (default), json, csv or markdown.", case_sensitive=False
 )
 JsonOpt = typer.Option(False, "--json", help="Same as --output json.")
+WideOpt = typer.Option(
+    False, "--wide", help="Tables: every column, however wide the terminal (piped: always)."
+)
 PricingOpt = typer.Option(
     None,
     "--pricing",
@@ -50,6 +53,15 @@ def output_format(output: OutputFormat | None, as_json: bool) -> OutputFormat:
             raise CostcalcError(f"--json conflicts with --output {output.value}")
         return OutputFormat.JSON
     return output or OutputFormat.TABLE
+
+
+def show(kind: str, result, out: OutputFormat, wide: bool = False) -> None:
+    """Render ``result`` through the one renderer table and write it to stdout."""
+    from costcalc.render import registry
+    from costcalc.render.layout import Screen
+
+    screen = Screen.detect(wide) if out is OutputFormat.TABLE else None
+    write_stdout(registry.render(kind, result, out, screen))
 
 
 def write_stdout(text: str) -> None:

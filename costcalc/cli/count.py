@@ -15,8 +15,10 @@ from costcalc.cli.common import (
     JsonOpt,
     OutputOpt,
     PricingOpt,
+    WideOpt,
     image_size_option,
     output_format,
+    show,
 )
 
 
@@ -57,16 +59,6 @@ def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
-def emit(renderable) -> None:
-    from costcalc.render.common import stdout_console
-
-    if isinstance(renderable, str):
-        sys.stdout.write(renderable if renderable.endswith("\n") else renderable + "\n")
-        sys.stdout.flush()
-    else:
-        stdout_console().print(renderable)
-
-
 @app.command("count")
 def count_cmd(
     paths: list[str] | None = typer.Argument(
@@ -86,6 +78,7 @@ def count_cmd(
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Count the tokens of prompts, exactly and offline.
 
@@ -98,7 +91,6 @@ def count_cmd(
     Example: cat prompt.txt | costcalc count -m gpt-4o --json
     """
     from costcalc.counting import count_inputs
-    from costcalc.render import count as render_count
     from costcalc.render.progress import DelayedProgress
 
     out = output_format(output, as_json)
@@ -122,12 +114,4 @@ def count_cmd(
         warn(f"skipped {skipped.path}: {skipped.reason}")
     for message in (*report.warnings, *picker.notes):
         warn(message)
-    emit(render_count.render(report, out, console=_console_for_table(out)))
-
-
-def _console_for_table(out: OutputFormat):
-    if out is not OutputFormat.TABLE:
-        return None
-    from costcalc.render.common import stdout_console
-
-    return stdout_console()
+    show("count", report, out, wide)

@@ -16,9 +16,11 @@ from costcalc.cli.common import (
     JsonOpt,
     OutputOpt,
     PricingOpt,
+    WideOpt,
     decimal_option,
     image_size_option,
     output_format,
+    show,
 )
 from costcalc.errors import CostcalcError, ExitCode
 
@@ -79,6 +81,7 @@ def estimate_cmd(
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Estimate the cost and latency of a call, per model and at volume.
 
@@ -93,7 +96,6 @@ def estimate_cmd(
     from costcalc.catalog import load_catalog
     from costcalc.compare import Query, choose, compare
     from costcalc.render import estimate as render_estimate
-    from costcalc.render.common import stdout_console
     from costcalc.render.progress import DelayedProgress
 
     out = output_format(output, as_json)
@@ -137,15 +139,7 @@ def estimate_cmd(
         result = compare(entries, query, progress, catalog=catalog)
     for line in render_estimate.notices(result):
         print(line, file=sys.stderr)
-    console = stdout_console() if out is OutputFormat.TABLE else None
-    rendered = render_estimate.render(result, out, console)
-    if isinstance(rendered, str):
-        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
-    else:
-        console.print(rendered)
-        line = render_estimate.summary(result)
-        if line:
-            console.print(line, highlight=False)
+    show("estimate", result, out, wide)
     if result.breached:
         print("error: no model meets the limits given", file=sys.stderr)
         raise typer.Exit(int(ExitCode.BREACH))

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format, write_stdout
+from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, WideOpt, output_format, show
 from costcalc.render.common import OutputFormat
 
 ProviderOpt = typer.Option(None, "--provider", help="Only this provider's models.")
@@ -37,6 +37,7 @@ def models_cmd(
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """List the models in the catalog: context window, prices per 1M tokens, speed, dates.
 
@@ -48,8 +49,6 @@ def models_cmd(
     """
     from costcalc.catalog import load_catalog
     from costcalc.errors import CostcalcError
-    from costcalc.render import models as render_models
-    from costcalc.render.common import stdout_console
 
     out = output_format(output, as_json)
     catalog = load_catalog(pricing or [])
@@ -61,9 +60,4 @@ def models_cmd(
     warn_stale(catalog)
     if not entries:
         print(f"no models match {search!r}", file=sys.stderr)
-    console = stdout_console() if out is OutputFormat.TABLE else None
-    rendered = render_models.render(entries, out, console)
-    if isinstance(rendered, str):
-        write_stdout(rendered)
-    else:
-        console.print(rendered)
+    show("models", entries, out, wide)

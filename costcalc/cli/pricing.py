@@ -8,19 +8,22 @@ from pathlib import Path
 import typer
 
 from costcalc.cli.app import pricing_app
-from costcalc.cli.common import JsonOpt, write_stdout
+from costcalc.cli.common import write_stdout
 from costcalc.errors import ExitCode
 
 FilesArg = typer.Argument(None, help="Price tables (YAML); none checks the bundled tables.")
 LiteLLMArg = typer.Argument(..., help="LiteLLM's model_prices_and_context_window.json.")
 OutOpt = typer.Option(None, "-o", "--out", help="Write the table here instead of stdout.")
+ValidateJsonOpt = typer.Option(
+    False, "--json", help="Write the counts and every problem as JSON on stdout."
+)
 AsOfOpt = typer.Option(
     None, "--as-of", help="When the prices were read (YYYY-MM-DD), for the table's as_of; today."
 )
 
 
 @pricing_app.command("validate")
-def validate_cmd(files: list[Path] | None = FilesArg, as_json: bool = JsonOpt) -> None:
+def validate_cmd(files: list[Path] | None = FilesArg, as_json: bool = ValidateJsonOpt) -> None:
     """Check price tables: every problem in every file, as FILE:LINE: key.path: message.
 
     Problems go to stdout and a summary to stderr; exits 2 if there is any.

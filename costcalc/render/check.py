@@ -10,7 +10,7 @@ from decimal import Decimal
 from costcalc.check.baseline import REPORT_VERSION, TargetDiff
 from costcalc.check.rules import Breach
 from costcalc.check.run import CheckReport, TargetResult
-from costcalc.render import common
+from costcalc.render import common, layout
 from costcalc.render.common import decimal_text, money, seconds
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -176,39 +176,62 @@ def _baseline_line(report: CheckReport) -> str | None:
     )
 
 
-def text(report: CheckReport, console=None):
-    """A rich renderable: the targets' table, then the breaches and the verdict."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+def _of_budget(spent: Decimal | None, limit: Decimal | None) -> str:
+    """ "$4,512 of $5,000" when there is a budget; the figure alone otherwise."""
+    if limit is None:
+        return money(spent)
+    return f"{money(spent)} of {money(limit)}"
 
-    table = Table(box=common.table_box(console) if console else None, show_footer=True)
-    table.add_column("target", footer="total")
-    table.add_column("model")
-    table.add_column("prompts", justify="right")
-    table.add_column("max tokens", justify="right")
-    table.add_column("per call (max)", justify="right")
-    table.add_column("latency (max)", justify="right")
-    table.add_column("monthly", justify="right", footer=money(report.total_monthly_usd))
+
+def _headroom(spent: Decimal | None, limit: Decimal | None) -> str:
+    if limit is None or spent is None:
+        return ""
+    left = limit - spent
+    return f"{money(left)} left" if left >= 0 else f"{money(-left)} over"
+
+
+TABLE_COLUMNS = (
+    layout.Column("target"),
+    layout.Column("model", 3),
+    layout.Column("prompts", 5, right=True),
+    layout.Column("max tokens", 4, right=True),
+    layout.Column("per call (max)", right=True),
+    layout.Column("latency (max)", 2, right=True),
+    layout.Column("monthly", right=True),
+    layout.Column("headroom", 1, right=True),
+)
+
+
+def table(report: CheckReport, screen: layout.Screen) -> str:
+    """The targets with their budgets and headroom, then the breaches and the verdict."""
     broken = {b.target for b in report.breaches}
-    for t in report.targets:
-        table.add_row(
-            t.name + (" ✗" if t.name in broken else ""),
-            t.model,
-            f"{len(t.prompts):,}",
-            common.count(t.max_input_tokens, not t.exact_tokens),
-            money(t.per_call_usd),
-            seconds(t.latency_s),
-            money(t.monthly_usd),
+    per_call = common.money_column([t.per_call_usd for t in report.targets])
+    rows = []
+    for k, t in enumerate(report.targets):
+        call_limit = t.budget.get("per_call_usd")
+        month_limit = t.budget.get("monthly_usd")
+        rows.append(
+            [
+                t.name + (" ✗" if t.name in broken else ""),
+                t.model,
+                f"{len(t.prompts):,}",
+                common.count(t.max_input_tokens, not t.exact_tokens),
+                per_call[k] + (f" of {money(call_limit)}" if call_limit is not None else ""),
+                seconds(t.latency_s),
+                _of_budget(t.monthly_usd, month_limit),
+                _headroom(t.monthly_usd, month_limit),
+            ]
         )
-    parts: list = [table]
+    overall = report.budget.get("monthly_usd")
+    footer = ["total", "", "", "", "", "", _of_budget(report.total_monthly_usd, overall)]
+    footer.append(_headroom(report.total_monthly_usd, overall))
+    lines = [layout.table(TABLE_COLUMNS, rows, screen, footer=footer).rstrip("\n")]
     line = _baseline_line(report)
     if line:
-        parts.append(Text(line))
-    for b in report.breaches:
-        parts.append(Text(f"breach: {message(b)}"))
-    parts.append(Text(_status(report), style="green" if report.ok else "bold red"))
-    return Group(*parts)
+        lines.append(line)
+    lines += [f"breach: {message(b)}" for b in report.breaches]
+    lines.append(_status(report))
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- markdown

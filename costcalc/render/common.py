@@ -127,6 +127,40 @@ def money(value: Decimal | None, *, sign: bool = True) -> str:
     return prefix + text
 
 
+def column_decimals(values: Iterable[Decimal | None]) -> int:
+    """One precision for a column of money, chosen from its values.
+
+    Each value asks for 3 significant figures (or fewer, if it is exact in
+    fewer): whole dollars from $100, cents from $1; the column takes the most
+    any value asks for, at most 10 decimals.
+    """
+    decimals = 0
+    for value in values:
+        if value is None or value == 0:
+            continue
+        mag = abs(value)
+        need = 0 if mag >= 100 else 2 if mag >= 1 else 2 - mag.adjusted()
+        exact = -mag.normalize().as_tuple().exponent  # 0.0007 needs 4, never 0.000700
+        need = min(need, max(exact, 0 if mag >= 100 else 2))
+        if need > decimals:
+            decimals = need
+    return min(decimals, 10)
+
+
+def money_column(values: Sequence[Decimal | None], *, sign: bool = True) -> list[str]:
+    """Money cells of one column, all at one precision so the points line up."""
+    decimals = column_decimals(values)
+    prefix = "$" if sign else ""
+    out = []
+    for value in values:
+        if value is None:
+            out.append(UNKNOWN)
+            continue
+        text = f"{value:,.{decimals}f}"
+        out.append("-" + prefix + text[1:] if text.startswith("-") else prefix + text)
+    return out
+
+
 def count(value: int | None, approximate: bool = False) -> str:
     """Token counts with thousands separators; approximate ones marked ``~``."""
     if value is None:

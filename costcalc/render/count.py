@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from costcalc.counting import CountReport
-from costcalc.render import common
-from costcalc.render.common import OutputFormat
+from costcalc.render import common, layout
+from costcalc.render.layout import Column, Screen
+
+HEADER = ("path", "tokens", "chars", "bytes")
 
 
 def _label(c) -> str:
@@ -61,31 +63,40 @@ def _rows(report: CountReport):
     return [(_label(c), c.tokens, c.chars, c.bytes) for c in report.inputs]
 
 
-def render(report: CountReport, fmt: OutputFormat, console=None):
-    """A string for json/csv/markdown, a rich renderable for the table."""
-    if fmt is OutputFormat.JSON:
-        return common.to_json(as_dict(report))
-    header = ["path", "tokens", "chars", "bytes"]
-    if fmt is OutputFormat.CSV:
-        rows = _rows(report) + [("TOTAL", report.total_tokens, "", "")]
-        return common.to_csv(header, rows)
-    approx = not report.all_exact
-    if fmt is OutputFormat.MARKDOWN:
-        rows = [(p, common.count(t, approx), f"{c:,}", f"{b:,}") for p, t, c, b in _rows(report)]
-        rows.append(("**total**", common.count(report.total_tokens, approx), "", ""))
-        return common.to_markdown(header, rows, align="lrrr") + _caption(report) + "\n"
-    from rich.table import Table
+def json_text(report: CountReport) -> str:
+    return common.to_json(as_dict(report))
 
-    table = Table(
-        box=common.table_box(console), caption=_caption(report), show_footer=len(report.inputs) > 1
-    )
-    table.add_column("input", footer="total")
-    table.add_column("tokens", justify="right", footer=common.count(report.total_tokens, approx))
-    table.add_column("chars", justify="right")
-    table.add_column("bytes", justify="right")
-    for c, (path, tokens, chars, nbytes) in zip(report.inputs, _rows(report), strict=True):
-        table.add_row(path, common.count(tokens, not c.exact), f"{chars:,}", f"{nbytes:,}")
-    return table
+
+def csv_text(report: CountReport) -> str:
+    rows = _rows(report) + [("TOTAL", report.total_tokens, "", "")]
+    return common.to_csv(HEADER, rows)
+
+
+def markdown(report: CountReport) -> str:
+    approx = not report.all_exact
+    rows = [(p, common.count(t, approx), f"{c:,}", f"{b:,}") for p, t, c, b in _rows(report)]
+    rows.append(("**total**", common.count(report.total_tokens, approx), "", ""))
+    return common.to_markdown(HEADER, rows, align="lrrr") + _caption(report) + "\n"
+
+
+COLUMNS = (
+    Column("input"),
+    Column("tokens", right=True),
+    Column("chars", 2, right=True),
+    Column("bytes", 1, right=True),
+)
+
+
+def table(report: CountReport, screen: Screen) -> str:
+    approx = not report.all_exact
+    rows = [
+        [path, common.count(tokens, not c.exact), f"{chars:,}", f"{nbytes:,}"]
+        for c, (path, tokens, chars, nbytes) in zip(report.inputs, _rows(report), strict=True)
+    ]
+    footer = None
+    if len(report.inputs) > 1:
+        footer = ["total", common.count(report.total_tokens, approx), "", ""]
+    return layout.table(COLUMNS, rows, screen, footer=footer, caption=_caption(report))
 
 
 def _caption(report: CountReport) -> str:

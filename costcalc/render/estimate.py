@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 from costcalc.compare import Comparison, Row
-from costcalc.render import common
-from costcalc.render.common import OutputFormat
+from costcalc.render import common, layout
+from costcalc.render.layout import Column, Screen
 
 BAR_WIDTH = 10
-NUMERIC_COLUMNS = frozenset(
-    {
-        "in tokens",
-        "out tokens",
-        "$/call",
-        "$/month",
-        "tokens/min",
-        "req/min",
-        "concurrency",
-        "of limit",
-    }
-)
 
 
 def row_dict(row: Row) -> dict:
@@ -113,63 +101,71 @@ def _bar(value, top) -> str:
     return "█" * filled + "·" * (BAR_WIDTH - filled)
 
 
-def _marks(result: Comparison, row: Row) -> str:
-    marks = []
-    if row.estimate.key == result.cheapest and row.input == result.rows[0].input:
-        marks.append("cheapest")
-    if row.estimate.key == result.fastest and row.input == result.rows[0].input:
-        marks.append("fastest")
-    return ", ".join(marks)
+def _limit_share(row: Row) -> str:
+    shares = [s for s in (row.limits.tpm_share, row.limits.rpm_share) if s is not None]
+    if not shares:
+        return common.UNKNOWN
+    worst = max(shares)
+    return f"{worst:.0%}" + (" OVER" if worst > 1 else "")
 
 
-def _compared(result: Comparison) -> bool:
-    return len({r.estimate.key for r in result.rows}) > 1
+def _notes(result: Comparison) -> list[str]:
+    """cheapest / fastest, on the first input's rows (per-input mode compares the first)."""
+    first = result.rows[0].input if result.rows else None
+    notes = []
+    for r in result.rows:
+        marks = []
+        if r.input == first:
+            if r.estimate.key == result.cheapest:
+                marks.append("cheapest")
+            if r.estimate.key == result.fastest:
+                marks.append("fastest")
+        notes.append(", ".join(marks))
+    return notes
 
 
-def _columns(result: Comparison) -> list[str]:
-    cols = []
-    if any(r.input for r in result.rows):
-        cols.append("input")
-    cols += ["model", "in tokens", "out tokens", "$/call"]
-    if _compared(result):
-        cols.append("")  # the relative-cost bar
-    cols += ["latency", "context"]
-    if any(r.estimate.volume for r in result.rows):
-        cols += ["$/month", "tokens/min", "req/min", "concurrency"]
+def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
+    """The columns, most important first by priority, and every row's cells, one pass a column."""
+    rows = result.rows
+    ests = [r.estimate for r in rows]
+    columns: list[Column] = []
+    cells: list[list[str]] = []
+
+    def add(column: Column, values: list[str]) -> None:
+        columns.append(column)
+        cells.append(values)
+
+    if any(r.input for r in rows):
+        add(Column("input"), [r.input or "" for r in rows])
+    add(Column("model"), [e.key for e in ests])
+    add(
+        Column("in tokens", 3, right=True),
+        [common.count(e.input_tokens, not e.exact_tokens) for e in ests],
+    )
+    add(
+        Column("out tokens", 4, right=True),
+        [f"{e.output_tokens + e.reasoning_tokens:,}" for e in ests],
+    )
+    add(Column("$/call", right=True), common.money_column([e.cost.total for e in ests]))
+    if len({e.key for e in ests}) > 1:  # a comparison: the relative-cost bar
+        top = max((e.cost.total for e in ests), default=0)
+        add(Column("", 9), [_bar(e.cost.total, top) for e in ests])
+    add(Column("latency", 1, right=True), [_latency(r) for r in rows])
+    add(Column("context", 8, right=True), [_context(r) for r in rows])
+    if any(e.volume for e in ests):
+        vols = [e.volume for e in ests]
+        monthly = common.money_column([v.cost_per_month_usd for v in vols])
+        add(Column("$/month", right=True), monthly)
+        add(Column("tokens/min", 7, right=True), [f"{v.tokens_per_minute:,.0f}" for v in vols])
+        add(Column("req/min", 6, right=True), [f"{v.requests_per_minute:,.1f}" for v in vols])
+        add(
+            Column("concurrency", 5, right=True),
+            [common.UNKNOWN if v.concurrency is None else f"{v.concurrency:,.1f}" for v in vols],
+        )
         if result.query.tpm_limit or result.query.rpm_limit:
-            cols.append("of limit")
-    cols.append("note")
-    return cols
-
-
-def _cells(result: Comparison, row: Row, top) -> list[str]:
-    e = row.estimate
-    cells = [row.input] if any(r.input for r in result.rows) else []
-    out_tokens = e.output_tokens + e.reasoning_tokens
-    cells += [
-        e.key,
-        common.count(e.input_tokens, not e.exact_tokens),
-        f"{out_tokens:,}",
-        common.money(e.cost.total),
-        *([_bar(e.cost.total, top)] if _compared(result) else []),
-        _latency(row),
-        _context(row),
-    ]
-    if any(r.estimate.volume for r in result.rows):
-        vol = e.volume
-        conc = common.UNKNOWN if vol.concurrency is None else f"{vol.concurrency:,.1f}"
-        cells += [
-            common.money(vol.cost_per_month_usd),
-            f"{vol.tokens_per_minute:,.0f}",
-            f"{vol.requests_per_minute:,.1f}",
-            conc,
-        ]
-        if result.query.tpm_limit or result.query.rpm_limit:
-            shares = [s for s in (row.limits.tpm_share, row.limits.rpm_share) if s is not None]
-            worst = max(shares)
-            cells.append(f"{worst:.0%}" + (" OVER" if worst > 1 else ""))
-    cells.append(_marks(result, row))
-    return cells
+            add(Column("of limit", 3, right=True), [_limit_share(r) for r in rows])
+    add(Column("note", 2, wrap=True), _notes(result))
+    return columns, [list(row) for row in zip(*cells, strict=True)]
 
 
 def notices(result: Comparison) -> list[str]:
@@ -224,64 +220,64 @@ def summary(result: Comparison) -> str | None:
     return text
 
 
-def render(result: Comparison, fmt: OutputFormat, console=None):
-    if fmt is OutputFormat.JSON:
-        return common.to_json(as_dict(result))
-    if fmt is OutputFormat.CSV:
-        header = [
-            "input",
-            "model",
-            "provider",
-            "exact_tokens",
-            "input_tokens",
-            "cached_input_tokens",
-            "output_tokens",
-            "reasoning_tokens",
-            "cost_total_usd",
-            "ttft_s",
-            "latency_s",
-            "fits_context",
-            "cost_per_month_usd",
-            "tokens_per_minute",
-            "requests_per_minute",
-            "concurrency",
-        ]
-        rows = []
-        for r in result.rows:
-            e, v = r.estimate, r.estimate.volume
-            rows.append(
-                [
-                    r.input,
-                    e.model,
-                    e.provider,
-                    e.exact_tokens,
-                    e.input_tokens,
-                    e.cached_input_tokens,
-                    e.output_tokens,
-                    e.reasoning_tokens,
-                    e.cost.total,
-                    e.latency.ttft,
-                    e.latency.total,
-                    e.fits_context,
-                    v and v.cost_per_month_usd,
-                    v and v.tokens_per_minute,
-                    v and v.requests_per_minute,
-                    v and v.concurrency,
-                ]
-            )
-        return common.to_csv(header, rows)
-    top = max((r.estimate.cost.total for r in result.rows), default=0)
-    cols = _columns(result)
-    body = [_cells(result, r, top) for r in result.rows]
-    if fmt is OutputFormat.MARKDOWN:
-        align = "".join("r" if c in NUMERIC_COLUMNS else "l" for c in cols)
-        return common.to_markdown(cols, body, align=align)
-    from rich.table import Table
+def json_text(result: Comparison) -> str:
+    return common.to_json(as_dict(result))
 
-    table = Table(box=common.table_box(console))
-    for c in cols:
-        justify = "right" if c in NUMERIC_COLUMNS else "left"
-        table.add_column(c, justify=justify, no_wrap=c != "note")
-    for cells in body:
-        table.add_row(*cells)
-    return table
+
+def csv_text(result: Comparison) -> str:
+    header = [
+        "input",
+        "model",
+        "provider",
+        "exact_tokens",
+        "input_tokens",
+        "cached_input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "cost_total_usd",
+        "ttft_s",
+        "latency_s",
+        "fits_context",
+        "cost_per_month_usd",
+        "tokens_per_minute",
+        "requests_per_minute",
+        "concurrency",
+    ]
+    rows = []
+    for r in result.rows:
+        e, v = r.estimate, r.estimate.volume
+        rows.append(
+            [
+                r.input,
+                e.model,
+                e.provider,
+                e.exact_tokens,
+                e.input_tokens,
+                e.cached_input_tokens,
+                e.output_tokens,
+                e.reasoning_tokens,
+                e.cost.total,
+                e.latency.ttft,
+                e.latency.total,
+                e.fits_context,
+                v and v.cost_per_month_usd,
+                v and v.tokens_per_minute,
+                v and v.requests_per_minute,
+                v and v.concurrency,
+            ]
+        )
+    return common.to_csv(header, rows)
+
+
+def markdown(result: Comparison) -> str:
+    columns, body = _table(result)
+    align = "".join("r" if c.right else "l" for c in columns)
+    return common.to_markdown([c.header for c in columns], body, align=align)
+
+
+def table(result: Comparison, screen: Screen) -> str:
+    """The comparison, fitted to ``screen``, with the one-line summary of a single model."""
+    columns, body = _table(result)
+    text = layout.table(columns, body, screen)
+    line = summary(result)
+    return text + line + "\n" if line else text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from costcalc.catalog.entry import ModelEntry
-from costcalc.render import common
-from costcalc.render.common import OutputFormat
+from costcalc.render import common, layout
+from costcalc.render.layout import Column, Screen
 
 CSV_HEADER = (
     "provider",
@@ -27,7 +27,6 @@ CSV_HEADER = (
     "deprecated",
     "origin",
 )
-TABLE_HEADER = ("provider", "id", "context", "$/1M in", "cached", "out", "TTFT", "tok/s", "as of")
 
 
 def as_dict(entry: ModelEntry) -> dict:
@@ -74,19 +73,44 @@ def _tps(value: float | None) -> str:
     return common.UNKNOWN if value is None else f"{value:,.0f}"
 
 
-def _row(e: ModelEntry) -> tuple[str, ...]:
-    p, tp = e.prices, e.throughput
-    return (
-        e.provider,
-        e.id + ("*" if e.deprecated else ""),
-        common.count(e.context_window),
-        common.money(p.input, sign=False),
-        common.money(p.cached_input, sign=False),
-        common.money(p.output, sign=False),
-        common.seconds(tp.ttft_s if tp else None),
-        _tps(tp.output_tps if tp else None),
-        e.as_of or common.UNKNOWN,
-    )
+TABLE_COLUMNS = (
+    Column("provider", 3),
+    Column("id"),
+    Column("context", 4, right=True),
+    Column("$/1M in", right=True),
+    Column("cached", 2, right=True),
+    Column("out", right=True),
+    Column("TTFT", 5, right=True),
+    Column("tok/s", 6, right=True),
+    Column("as of", 7),
+)
+TABLE_HEADER = tuple(c.header for c in TABLE_COLUMNS)
+
+
+def _rows(entries: Sequence[ModelEntry]) -> list[list[str]]:
+    """Every entry's cells; each price column at one precision."""
+    prices = [e.prices for e in entries]
+    money = [
+        common.money_column([getattr(p, name) for p in prices], sign=False)
+        for name in ("input", "cached_input", "output")
+    ]
+    rows = []
+    for k, e in enumerate(entries):
+        tp = e.throughput
+        rows.append(
+            [
+                e.provider,
+                e.id + ("*" if e.deprecated else ""),
+                common.count(e.context_window),
+                money[0][k],
+                money[1][k],
+                money[2][k],
+                common.seconds(tp.ttft_s if tp else None),
+                _tps(tp.output_tps if tp else None),
+                e.as_of or common.UNKNOWN,
+            ]
+        )
+    return rows
 
 
 def _csv_row(e: ModelEntry) -> list:
@@ -112,35 +136,29 @@ def _csv_row(e: ModelEntry) -> list:
     ]
 
 
-def render(entries: Sequence[ModelEntry], fmt: OutputFormat, console=None):
-    """A string for json/csv/markdown, a rich renderable for the table."""
-    if fmt is OutputFormat.JSON:
-        return common.to_json([as_dict(e) for e in entries])
-    if fmt is OutputFormat.CSV:
-        return common.to_csv(CSV_HEADER, [_csv_row(e) for e in entries])
+def json_text(entries: Sequence[ModelEntry]) -> str:
+    return common.to_json([as_dict(e) for e in entries])
+
+
+def csv_text(entries: Sequence[ModelEntry]) -> str:
+    return common.to_csv(CSV_HEADER, [_csv_row(e) for e in entries])
+
+
+def _caption(entries: Sequence[ModelEntry]) -> str:
     caption = f"{_plural(len(entries), 'model')}; prices in USD per 1M tokens"
     if any(e.deprecated for e in entries):
         caption += "; * deprecated (shutdown announced)"
-    if fmt is OutputFormat.MARKDOWN:
-        rows = [_row(e) for e in entries]
-        return common.to_markdown(TABLE_HEADER, rows, align="llrrrrrrl") + f"\n{caption}\n"
-    from rich.table import Table
+    return caption
 
-    table = Table(
-        box=common.table_box(console), caption=caption, pad_edge=False, collapse_padding=True
-    )
-    widest = {
-        "provider": max((len(e.provider) for e in entries), default=8),
-        "id": max((len(e.id) + 1 for e in entries), default=2),
-    }
-    for i, name in enumerate(TABLE_HEADER):
-        if name in widest:  # never hide part of a name: fold it onto the next line instead
-            table.add_column(name, overflow="fold", min_width=min(widest[name], 12 + 4 * i))
-        else:
-            table.add_column(name, justify="right" if 2 <= i <= 7 else "left", no_wrap=True)
-    for e in entries:
-        table.add_row(*_row(e))
-    return table
+
+def markdown(entries: Sequence[ModelEntry]) -> str:
+    table_md = common.to_markdown(TABLE_HEADER, _rows(entries), align="llrrrrrrl")
+    return table_md + f"\n{_caption(entries)}\n"
+
+
+def table(entries: Sequence[ModelEntry], screen: Screen) -> str:
+    """Ids whole (never folded), prices whole; the least useful columns go first when narrow."""
+    return layout.table(TABLE_COLUMNS, _rows(entries), screen, caption=_caption(entries))
 
 
 def _plural(n: int, noun: str) -> str:
