@@ -5,11 +5,8 @@ inputs -> tokens -> catalog -> estimate -> (this) -> report.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import shutil
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,10 +14,10 @@ from decimal import Decimal
 
 from costcalc.catalog.entry import ModelEntry
 from costcalc.choices import InputFormat, Per, SortKey
-from costcalc.counting import CountReport, InputCount, count_inputs
+from costcalc.counting import CountReport, InputCount, count_sources
 from costcalc.errors import CostcalcError
 from costcalc.estimate import Estimate, Request, Volume, estimate
-from costcalc.inputs import STDIN, resolve_sources
+from costcalc.inputs import resolve_sources, spool
 from costcalc.tokens import Tokenizer
 
 
@@ -103,8 +100,9 @@ def _count_key(entry: ModelEntry, query: Query) -> str:
 def _count(query: Query, entries, progress, picker=None) -> dict[str, CountReport]:
     """One count per encoding (text) or per model (requests).
 
-    Stdin can be read once only; when several counts need it, it is kept in
-    a spooled temporary file (memory up to 64 MiB, then disk) and re-read.
+    A pipe (stdin, ``<(...)``, a FIFO) can be read once only; when several
+    counts need it, it is copied once to a temporary file (checked for binary
+    data first, size capped) and the copy is read again.
     ``picker`` (body-model mode): one count, each request on its own model.
     """
     from costcalc.request.rules import Picker
@@ -114,30 +112,26 @@ def _count(query: Query, entries, progress, picker=None) -> dict[str, CountRepor
         jobs.setdefault(_count_key(entry, query), entry)
     if picker is not None:
         jobs = {"": None}
+    found = resolve_sources(query.paths, query.glob)
+    if sum(1 for s in found.sources if s.is_stdin) > 1:
+        raise CostcalcError("stdin ('-') can be read only once")
     reports: dict[str, CountReport] = {}
-    paths = list(query.paths)
-    with contextlib.ExitStack() as stack:
-        spool = None
-        if len(jobs) > 1 and (not paths or STDIN in paths):
-            resolve_sources(paths)  # a terminal on stdin is an error before anything is read
-            spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20))
-            shutil.copyfileobj(sys.stdin.buffer, spool)
+    with tempfile.TemporaryDirectory(prefix="costcalc-") as tmp:
+        sources = list(found.sources)
+        if len(jobs) > 1:
+            sources = [s if s.regular and not s.is_stdin else spool(s, tmp) for s in sources]
         for key in sorted(jobs):
             entry = jobs[key]
-            if spool is not None:
-                spool.seek(0)
             tok = entry.tokenizer if entry is not None else Tokenizer("o200k_base")
             pick = picker
             if pick is None and entry is not None:
                 pick = Picker(tok, forced=entry, image_size=query.image_size)
-            reports[key] = count_inputs(
-                paths,
+            reports[key] = count_sources(
+                sources,
                 Tokenizer(tok.encoding) if _is_text(query) else tok,
                 query.fmt,
-                glob=query.glob,
+                skipped=found.skipped,
                 progress=progress,
-                stdin=spool,
-                stdin_is_tty=False if spool is not None else None,
                 pick=pick,
             )
             if pick is not None:

@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol
 
 from costcalc.choices import InputFormat
 from costcalc.errors import InputError
-from costcalc.inputs import STDIN, Skipped, Source, TextReader, resolve_sources
+from costcalc.inputs import SkipInput, Skipped, Source, TextReader, resolve_sources
 from costcalc.tokens import CHUNK_CHARS, Tokenizer, count_stream, get_counter, workers
 
 
@@ -84,7 +84,7 @@ def _blocks_with_progress(reader: TextReader, progress: Progress):
 
 def _count_text_source(
     src: Source, tok: Tokenizer, pool, stdin, progress
-) -> tuple[InputCount, int]:
+) -> tuple[InputCount, TextReader]:
     reader = TextReader(src, stdin)
     if src.size is not None and src.size <= CHUNK_CHARS:
         text = reader.read()
@@ -92,7 +92,7 @@ def _count_text_source(
         progress.advance(reader.bytes)
     else:
         n = count_stream(_blocks_with_progress(reader, progress), tok.encoding, pool)
-    return InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n), reader.replaced
+    return InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n), reader
 
 
 Pick = Callable[[object], tuple[Tokenizer, object]]  # request -> (tokenizer, Rules)
@@ -150,7 +150,7 @@ def _count_request_source(src, tok, fmt, stdin, progress, pick):
             )
         )
         warnings.extend(request.warnings)
-    return out, reader.replaced, warnings
+    return out, reader, warnings
 
 
 def count_sources(
@@ -171,8 +171,9 @@ def count_sources(
     progress.start(None if None in sizes else sum(sizes))
     get_counter(tok.encoding)  # load once, before the threads start
     results: list[list[InputCount]] = [[] for _ in sources]
-    replaced: list[int] = [0] * len(sources)
+    readers: list[TextReader | None] = [None] * len(sources)
     notes: list[list[str]] = [[] for _ in sources]
+    skips: dict[int, Skipped] = {}
     with ThreadPoolExecutor(workers()) as pool:
         futures = {}
         for i, src in enumerate(sources):
@@ -182,26 +183,46 @@ def count_sources(
             futures[i] = pool.submit(_count_one, src, tok, fmt, pool, stdin, progress, pick)
         for i, src in enumerate(sources):
             if i not in futures:
-                one, replaced[i] = _count_text_source(src, tok, pool, stdin, progress)
+                try:
+                    one, readers[i] = _count_text_source(src, tok, pool, stdin, progress)
+                except SkipInput as skip:  # met in a walk: binary or unreadable
+                    skips[i] = Skipped(src.path, skip.reason)
+                    continue
                 results[i] = [one]
         for i, fut in futures.items():
-            results[i], replaced[i], notes[i] = fut.result()
-    warnings = tuple(
-        f"{src.path}: {n:,} invalid UTF-8 sequence{'s' if n != 1 else ''} "
-        "counted as U+FFFD replacement characters"
-        for src, n in zip(sources, replaced, strict=True)
-        if n
-    ) + tuple(dict.fromkeys(w for group in notes for w in group))
+            try:
+                results[i], readers[i], notes[i] = fut.result()
+            except SkipInput as skip:
+                skips[i] = Skipped(sources[i].path, skip.reason)
+    if sources and len(skips) == len(sources):
+        shown = "; ".join(f"{s.path}: {s.reason}" for s in list(skips.values())[:3])
+        more = "; ..." if len(skips) > 3 else ""
+        raise InputError(f"nothing to count: every file was skipped ({shown}{more})")
+    warnings: list[str] = []
+    for src, reader in zip(sources, readers, strict=True):
+        if reader is None:
+            continue
+        n = reader.replaced
+        if n:
+            warnings.append(
+                f"{src.path}: {n:,} invalid UTF-8 sequence{'s' if n != 1 else ''} "
+                "counted as U+FFFD replacement characters"
+            )
+        warnings += reader.warnings
+    warnings += dict.fromkeys(w for group in notes for w in group)
+    skipped = sorted((*skipped, *skips.values()), key=lambda s: s.path)
     inputs = tuple(c for group in results for c in group)
-    return CountReport(tok.encoding, model, tok.exact, tok.ratio, inputs, tuple(skipped), warnings)
+    return CountReport(
+        tok.encoding, model, tok.exact, tok.ratio, inputs, tuple(skipped), tuple(warnings)
+    )
 
 
 def _count_one(src, tok, fmt, pool, stdin, progress, pick):
     fmt = request_format(fmt, src.path)
     if fmt is not InputFormat.TEXT:
         return _count_request_source(src, tok, fmt, stdin, progress, pick)
-    one, replaced = _count_text_source(src, tok, pool, stdin, progress)
-    return [one], replaced, []
+    one, reader = _count_text_source(src, tok, pool, stdin, progress)
+    return [one], reader, []
 
 
 def count_inputs(
@@ -218,7 +239,7 @@ def count_inputs(
 ) -> CountReport:
     """Tokens of every input named by ``paths`` (files, directories, ``-``; none = stdin)."""
     found = resolve_sources(paths, glob, stdin_is_tty=stdin_is_tty)
-    if sum(1 for s in found.sources if s.path == STDIN) > 1:
+    if sum(1 for s in found.sources if s.is_stdin) > 1:
         raise InputError("stdin ('-') can be read only once")
     return count_sources(
         found.sources,

@@ -177,7 +177,7 @@ BAD = {
         _edit("    calls: 100000", "    calls: 100000\n    cals: 5"),
         "error: costcalc.yaml:9: targets[0].cals: unknown key (expected one of: name, prompts, "
         "model, format, output_tokens, reasoning_tokens, cached_fraction, batch, calls, per, "
-        "budget)",
+        "budget, allow_skipped)",
     ),
     "unknown budget rule": (
         _edit("      latency_s: 11", "      latency: 11"),
@@ -525,3 +525,53 @@ def test_jsonl_and_chat_targets_point_at_the_priciest_request(tmp_path, monkeypa
     assert result.stderr.splitlines()[-1].startswith(
         "::error file=reqs.jsonl,line=2,title=costcalc per_call_usd (batch)::"
     )
+
+
+# ---------------------------------------------------------------- prompts that cannot be counted
+
+
+def test_a_prompt_that_cannot_be_counted_fails_the_check(repo):
+    import os
+
+    os.mkfifo(repo / "prompts" / "pipe.txt")
+    (repo / "prompts" / "blob.txt").write_bytes(b"\x00\x01binary")
+    result = check()
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0] == (
+        "error: target 'hello': 2 prompt file(s) could not be counted: "
+        "prompts/blob.txt (binary file); "
+        "prompts/pipe.txt (a FIFO (named pipe): not read in a directory walk)"
+    )
+
+
+def test_allow_skipped_turns_them_into_warnings(repo):
+    import os
+
+    os.mkfifo(repo / "prompts" / "pipe.txt")
+    config = (repo / "costcalc.yaml").read_text()
+    (repo / "costcalc.yaml").write_text(
+        config.replace("    calls: 100000\n", "    calls: 100000\n    allow_skipped: true\n", 1)
+    )
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert "warning: target 'hello': skipped prompts/pipe.txt: a FIFO" in result.stderr
+
+
+def test_a_prompt_file_named_dash_is_a_file_not_stdin(repo):
+    (repo / "prompts" / "-").write_text("word " * 500)
+    config = (repo / "costcalc.yaml").read_text()
+    (repo / "costcalc.yaml").write_text(config.replace('["prompts/*.txt"]', '["prompts/*"]'))
+    result = runner.invoke(app, ["check", "--json"], input="hi")
+    assert result.exit_code == 1, result.output  # 501 tokens > max_input_tokens 100
+    report = json.loads(result.stdout)
+    assert report["breaches"][0]["rule"] == "max_input_tokens"
+
+
+def test_a_symlink_loop_counts_each_prompt_once(repo):
+    (repo / "prompts" / "loop").symlink_to(repo / "prompts")
+    config = (repo / "costcalc.yaml").read_text()
+    (repo / "costcalc.yaml").write_text(config.replace('["prompts/*.txt"]', '["prompts/**/*.txt"]'))
+    result = check("--json")
+    report = json.loads(result.stdout)
+    paths = [p["path"] for p in report["targets"][0]["prompts"]]
+    assert len(paths) == len(set(paths)) == len(list((repo / "prompts").glob("*.txt")))

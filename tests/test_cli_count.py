@@ -139,3 +139,23 @@ def test_any_bytes_never_produce_a_traceback(tmp_path, data, fmt):
     assert stdin.exit_code in (0, 2)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert stdin.exception is None or isinstance(stdin.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    "shell",
+    [
+        '{cli} count --json <(printf "hello world\\n")',
+        'printf "hello world\\n" | {cli} count --json /dev/stdin',
+    ],
+    ids=["process substitution", "/dev/stdin"],
+)
+def test_pipes_named_as_paths_count_what_was_written(shell):
+    import subprocess
+    import sys
+
+    cli = f'{sys.executable} -c "from costcalc.cli import main; main()"'
+    proc = subprocess.run(
+        ["bash", "-c", shell.format(cli=cli)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["total_tokens"] == 3

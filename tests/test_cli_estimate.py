@@ -368,3 +368,27 @@ def test_deprecated_models_are_named_on_stderr(tmp_path):
     assert result.exit_code == 0
     assert "warning: old/gone-1 was shut down on 2001-01-01" in result.stderr
     assert "warning: old/later-1 shuts down on 2999-12" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("shell", "code"),
+    [
+        ("{cli} estimate <(printf 'hello world\\n') -m gpt-4o -m gpt-4 --json", 0),
+        ("{cli} estimate -m gpt-4o -m gpt-4 --json < /dev/zero", 2),
+    ],
+    ids=["process substitution, two encodings", "/dev/zero on stdin, two encodings"],
+)
+def test_pipes_are_read_once_and_checked_before_spooling(shell, code):
+    import subprocess
+    import sys
+
+    cli = f'{sys.executable} -c "from costcalc.cli import main; main()"'
+    proc = subprocess.run(
+        ["bash", "-c", shell.format(cli=cli)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == code, proc.stderr
+    if code == 0:
+        tokens = {e["model"]: e["input_tokens"] for e in json.loads(proc.stdout)["estimates"]}
+        assert tokens == {"gpt-4o": 3, "gpt-4": 3}
+    else:
+        assert proc.stderr.strip().splitlines()[-1] == "error: stdin: is binary data, not a prompt"

@@ -123,3 +123,23 @@ def test_no_stdout_at_all_is_a_stream_that_discards():
     stream.write("x")
     stream.flush()
     assert stream.failure is None
+
+
+def test_non_utf8_names_under_a_strict_utf8_stdout_give_valid_json(tmp_path):
+    import json
+
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_text("coffee")
+    proc = _run(
+        ["count", "--json", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        env={"PYTHONIOENCODING": "utf-8:strict"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.decode("utf-8"))
+    assert report["inputs"][0]["path"].endswith("caf\\xe9.txt")
+
+
+def test_an_ascii_only_stdout_gets_escapes_not_a_crash():
+    proc = _run(["count"], stdout=subprocess.PIPE, env={"PYTHONIOENCODING": "ascii:strict"})
+    assert proc.returncode == 0, proc.stderr
+    assert b"Traceback" not in proc.stderr

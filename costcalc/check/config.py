@@ -38,7 +38,7 @@ REQUEST_KEYS = (
     "calls",
     "per",
 )
-TARGET_KEYS = ("name", "prompts", *REQUEST_KEYS, "budget")
+TARGET_KEYS = ("name", "prompts", *REQUEST_KEYS, "budget", "allow_skipped")
 TOP_KEYS = ("pricing", "defaults", "targets", "budget")
 MONTHLY_RULES = ("monthly_usd", "max_increase_pct", "max_increase_usd")
 
@@ -83,6 +83,7 @@ class Target:
     per: Per = Per.MONTH
     budget: tuple[Rule, ...] = ()
     where: Where | None = None
+    allow_skipped: bool = False  # prompts that cannot be counted are warnings, not errors
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,11 @@ class _Reader:
             if got is not None:
                 values[key] = self.request_value(key, *got)
         budget = self.budget(item, "budget", TARGET_RULES, key_path)
+        allow_skipped = item.get("allow_skipped", False)
+        if not isinstance(allow_skipped, bool):
+            raise self.at(item, "allow_skipped", f"{key_path}.allow_skipped").error(
+                f"expected true or false, got {_describe(allow_skipped)}"
+            )
         calls = values.get("calls")
         for rule in budget:
             if rule.name in MONTHLY_RULES and calls is None:
@@ -236,6 +242,7 @@ class _Reader:
             model_where=model[1],
             budget=budget,
             where=where,
+            allow_skipped=allow_skipped,
             **values,  # type: ignore[arg-type]
         )
 

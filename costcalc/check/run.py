@@ -21,9 +21,9 @@ from costcalc.check.config import Config, Target, Where
 from costcalc.check.rules import Breach, RuleResult, Subject
 from costcalc.choices import Per
 from costcalc.counting import count_sources
-from costcalc.errors import CostcalcError, MissingPriceError, UnknownModelError
+from costcalc.errors import ConfigError, CostcalcError, MissingPriceError, UnknownModelError
 from costcalc.estimate import HOURS_PER_MONTH, Request, estimate
-from costcalc.inputs import resolve_sources
+from costcalc.inputs import file_sources
 
 _MICRO = Decimal("0.000001")
 _PICO = Decimal("0.000000000001")
@@ -92,19 +92,37 @@ def _display(path: Path, cwd: Path) -> str:
 
 
 def _prompt_files(config: Config, target: Target) -> list[tuple[str, Path]]:
-    """(path relative to the config, absolute path) of every file the globs match, in order."""
+    """(path relative to the config, absolute path) of everything the globs match, in order.
+
+    Directories are left out; anything else (FIFOs, sockets, unreadable files)
+    is kept so the reader can say why it was not counted. Symlinked directories
+    are followed, so one file can be reached by several names (a symlink loop
+    gives dozens): each file is counted once, under its shortest name.
+    """
     out: dict[str, Path] = {}
+    chosen: dict[tuple[int, int], str] = {}
     for pattern, where in target.prompts:
         hits = sorted(_glob.glob(pattern, root_dir=config.root, recursive=True))
-        files = [h for h in hits if (config.root / h).is_file()]
+        files = [h for h in hits if not (config.root / h).is_dir()]
         if not files:
             raise where.error(
                 f"{pattern!r} matches no file (globs are relative to {config.root.resolve()})",
                 hint="a target must price at least one prompt: fix the glob or remove it",
             )
-        for rel in files:
-            out.setdefault(Path(rel).as_posix(), (config.root / rel).resolve())
-    return list(out.items())
+        for rel in sorted(files, key=lambda h: (h.count(os.sep), h)):
+            rel = Path(rel).as_posix()
+            path = config.root / rel
+            try:
+                st = path.stat()
+                key: tuple[int, int] | None = (st.st_dev, st.st_ino)
+            except OSError:
+                key = None  # the reader says why
+            if key is not None:
+                if key in chosen:
+                    continue
+                chosen[key] = rel
+            out.setdefault(rel, Path(os.path.abspath(path)))
+    return sorted(out.items())
 
 
 def _resolve(catalog, target: Target) -> ModelEntry:
@@ -124,15 +142,32 @@ def run_target(
     config: Config, target: Target, entry: ModelEntry, cwd: Path
 ) -> tuple[TargetResult, Subject, list[str]]:
     files = _prompt_files(config, target)
-    shown = {str(Path(_display(path, cwd))): rel for rel, path in files}
-    found = resolve_sources(list(shown))
+    found = file_sources([(rel, str(path)) for rel, path in files])
     from costcalc.request.rules import Picker
 
     pick = Picker(entry.tokenizer, forced=entry)
     counted = count_sources(
-        found.sources, entry.tokenizer, target.format, model=entry.key, pick=pick
+        found.sources,
+        entry.tokenizer,
+        target.format,
+        model=entry.key,
+        skipped=found.skipped,
+        pick=pick,
     )
     warnings = [f"target {target.name!r}: {w}" for w in counted.warnings]
+    if counted.skipped:
+        listed = "; ".join(f"{s.path} ({s.reason})" for s in counted.skipped[:5])
+        more = f"; and {len(counted.skipped) - 5} more" if len(counted.skipped) > 5 else ""
+        if not target.allow_skipped:
+            raise ConfigError(
+                f"target {target.name!r}: {len(counted.skipped)} prompt file(s) could not be "
+                f"counted: {listed}{more}",
+                hint="fix or remove them, or set allow_skipped: true on the target "
+                "to check the rest",
+            )
+        warnings += [
+            f"target {target.name!r}: skipped {s.path}: {s.reason}" for s in counted.skipped
+        ]
     prompts = []
     latency_where = _latency_rule(target)
     for c in counted.inputs:
@@ -157,7 +192,7 @@ def run_target(
                 hint="remove latency_s, or add a throughput block for the model in a "
                 "table listed under pricing:",
             )
-        prompt = PromptResult(shown[c.path], c.line, c.tokens, est.cost.total, est.latency.total)
+        prompt = PromptResult(c.path, c.line, c.tokens, est.cost.total, est.latency.total)
         prompts.append((c, prompt))
     if not counted.exact:
         warnings.append(

@@ -51,6 +51,8 @@ class GuardedStream:
         if self._stream is not None:
             try:
                 self._stream.write(text)
+            except UnicodeEncodeError:  # a stdout that cannot show every character
+                self.write(text.encode(self.encoding, "backslashreplace").decode(self.encoding))
             except (OSError, ValueError) as err:  # ValueError: I/O on a closed file
                 self._fail(err if isinstance(err, OSError) else OSError(errno.EBADF, str(err)))
         return len(text)
