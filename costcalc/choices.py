@@ -56,3 +56,10 @@ class CheckFormat(str, Enum):
     TABLE = "table"
     JSON = "json"
     MARKDOWN = "markdown"
+
+
+class UsageEngine(str, Enum):
+    """What sums the tokens of `costcalc usage`: DuckDB (fast), or Python (the exact reference)."""
+
+    DUCKDB = "duckdb"
+    PYTHON = "python"

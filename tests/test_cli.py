@@ -19,6 +19,7 @@ COMMANDS = [
     "models",
     "check",
     "bench",
+    "usage",
     "pricing validate",
     "pricing import-litellm",
     "pricing import-genai-prices",

@@ -1,0 +1,100 @@
+"""Read every file, with either engine, into token sums per group plus what was skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from costcalc.choices import UsageEngine as Engine
+from costcalc.usage.groups import Groups, add_record, merge
+from costcalc.usage.jsonrec import NotBilled
+from costcalc.usage.mapping import ColumnMap
+from costcalc.usage.record import BadRecord, Problem
+from costcalc.usage.sources import READERS, Source, detect
+
+MAX_PROBLEMS = 20  # listed with file:line; all of them are counted
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    path: str
+    format: str
+    rows: int
+    bad: int
+    not_billed: int
+
+
+@dataclass
+class Scan:
+    groups: Groups = field(default_factory=dict)
+    files: list[FileSummary] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    bad: int = 0
+    not_billed: int = 0
+
+    def note(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+
+def _python_scan(src: Source, scan: Scan, cuts: tuple[int, ...], tag: str | None) -> None:
+    rows = bad = unbilled = 0
+    for line, outcome in READERS[src.kind](src, tag):
+        rows += 1
+        if isinstance(outcome, NotBilled):
+            unbilled += 1
+        elif isinstance(outcome, BadRecord):
+            bad += 1
+            scan.note(Problem(src.label, line, str(outcome)))
+        else:
+            add_record(scan.groups, outcome, cuts, tag)
+    scan.bad += bad
+    scan.not_billed += unbilled
+    scan.files.append(FileSummary(src.label, src.format, rows, bad, unbilled))
+
+
+def _locate(src: Source, scan: Scan, tag: str | None) -> None:
+    """Where the bad rows DuckDB counted are: the Python reader, for messages only."""
+    if src.kind not in READERS:
+        return
+    for line, outcome in READERS[src.kind](src, tag):
+        if len(scan.problems) >= MAX_PROBLEMS:
+            return
+        if isinstance(outcome, BadRecord):
+            scan.note(Problem(src.label, line, str(outcome)))
+
+
+def scan_files(
+    paths: Sequence[Path],
+    cuts: tuple[int, ...],
+    *,
+    fmt: str | None = None,
+    mapping: ColumnMap | None = None,
+    tag: str | None = None,
+    engine: Engine = Engine.DUCKDB,
+) -> Scan:
+    """Every file's token sums per group; bad rows counted and the first ones located."""
+    scan = Scan()
+    sources = [detect(Path(p), fmt, mapping) for p in paths]
+    for src in sources:
+        if engine is Engine.PYTHON or src.kind in ("json", "llm"):
+            if src.kind == "parquet":
+                from costcalc.usage.engine import duckdb_module
+
+                duckdb_module()  # Parquet needs DuckDB either way
+            else:
+                _python_scan(src, scan, cuts, tag)
+                continue
+        from costcalc.usage import engine as duck
+
+        groups, counts = duck.scan(src, cuts, tag)
+        merge(scan.groups, groups)
+        scan.bad += counts.bad
+        scan.not_billed += counts.not_billed
+        scan.files.append(
+            FileSummary(src.label, src.format, counts.rows, counts.bad, counts.not_billed)
+        )
+        if counts.bad:
+            _locate(src, scan, tag)
+    return scan

@@ -1,0 +1,120 @@
+"""The DuckDB engine and the exact Python reference agree; splitting a log changes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costcalc.catalog import load_catalog
+from costcalc.choices import UsageEngine
+from costcalc.usage import By, price_usage
+from costcalc.usage.groups import bucket
+from costcalc.usage.scan import scan_files
+from costcalc.usage.shapes import SHAPES
+
+pytest.importorskip("duckdb")
+
+CUTS = (200000,)
+CATALOG = load_catalog(use_env=False)
+MODELS = ["gpt-4o", "gpt-4o-mini", "o3", "unknown-model", "", None]
+tokens = st.one_of(st.none(), st.integers(0, 400000))
+odd = st.sampled_from([-1, 1.5, "12", True, None, 7])
+
+
+@st.composite
+def openai_line(draw):
+    prompt = draw(st.integers(0, 400000))
+    usage = {
+        "prompt_tokens": prompt,
+        "completion_tokens": draw(tokens),
+        "prompt_tokens_details": {"cached_tokens": draw(st.integers(0, prompt))},
+    }
+    if draw(st.booleans()):
+        usage["completion_tokens"] = draw(odd)  # sometimes not a whole number >= 0
+    obj = {
+        "model": draw(st.sampled_from(MODELS)),
+        "created": draw(st.integers(1_700_000_000, 1_800_000_000)),
+        "service_tier": draw(st.sampled_from(["default", "flex", "Priority", None])),
+        "usage": usage,
+        "metadata": {"team": draw(st.sampled_from(["a", "b"]))},
+    }
+    return json.dumps(obj)
+
+
+@st.composite
+def anthropic_line(draw):
+    usage = {
+        "input_tokens": draw(tokens),
+        "cache_read_input_tokens": draw(tokens),
+        "cache_creation_input_tokens": draw(tokens),
+        "output_tokens": draw(tokens),
+    }
+    if draw(st.booleans()):
+        w5, w1 = draw(tokens), draw(tokens)
+        usage["cache_creation"] = {"ephemeral_5m_input_tokens": w5, "ephemeral_1h_input_tokens": w1}
+        usage["cache_creation_input_tokens"] = (w5 or 0) + (w1 or 0)
+    return json.dumps({"type": "message", "model": "claude-sonnet-4-5", "usage": usage})
+
+
+LINES = st.lists(st.one_of(openai_line(), st.just("{not json"), st.just("")), max_size=12)
+SLOW = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def _write(path, lines):
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+@SLOW
+@given(lines=LINES)
+def test_duckdb_and_python_engines_give_the_same_groups(tmp_path, lines):
+    log = _write(
+        tmp_path / "o.jsonl", ['{"model": "gpt-4o", "usage": {"prompt_tokens": 1}}', *lines]
+    )
+    fast = scan_files([log], CUTS, fmt="openai", tag="metadata.team")
+    exact = scan_files([log], CUTS, fmt="openai", tag="metadata.team", engine=UsageEngine.PYTHON)
+    assert fast.groups == exact.groups
+    assert (fast.bad, fast.not_billed) == (exact.bad, exact.not_billed)
+    assert [str(p) for p in fast.problems] == [str(p) for p in exact.problems]
+
+
+@SLOW
+@given(lines=st.lists(anthropic_line(), min_size=1, max_size=10))
+def test_engines_agree_on_anthropic_cache_writes(tmp_path, lines):
+    log = _write(tmp_path / "a.jsonl", lines)
+    fast = scan_files([log], CUTS)
+    exact = scan_files([log], CUTS, engine=UsageEngine.PYTHON)
+    assert fast.groups == exact.groups
+    assert fast.bad == exact.bad
+
+
+@SLOW
+@given(lines=st.lists(openai_line(), min_size=2, max_size=12), data=st.data())
+def test_splitting_a_log_in_two_files_never_changes_the_total(tmp_path, lines, data):
+    cut = data.draw(st.integers(1, len(lines) - 1))
+    whole = _write(tmp_path / "whole.jsonl", lines)
+    first = _write(tmp_path / "first.jsonl", lines[:cut])
+    second = _write(tmp_path / "second.jsonl", lines[cut:])
+    # the Python engine: this is about summing and pricing (the engines agree, above)
+    kw = {"fmt": "openai", "by": By("month"), "engine": UsageEngine.PYTHON}
+    one = price_usage([whole], CATALOG, **kw)
+    two = price_usage([first, second], CATALOG, **kw)
+    assert one.total == two.total
+    assert [(ln.key, ln.cost) for ln in one.lines] == [(ln.key, ln.cost) for ln in two.lines]
+    assert one.unknown == two.unknown
+    assert one.bad_rows == two.bad_rows
+
+
+def test_a_bucket_is_above_a_cut_exactly_when_the_input_is():
+    cuts = (100, 200)
+    assert [bucket(n, cuts) for n in (0, 100, 101, 200, 201)] == [0, 0, 101, 101, 201]
+
+
+def test_every_shape_has_its_top_keys():
+    for shape in SHAPES.values():
+        assert shape.top_keys()

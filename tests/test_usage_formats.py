@@ -1,0 +1,158 @@
+"""Each usage format read and priced, against totals worked out by hand from the test prices.
+
+The prices are tests/data/usage/pricing (round numbers, independent of the
+bundled tables); costs are in USD, tokens x price per 1M.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+
+import pytest
+
+from costcalc.catalog import load_catalog
+from costcalc.choices import UsageEngine
+from costcalc.usage import By, price_usage
+
+pytest.importorskip("duckdb")
+
+D = Decimal
+
+
+@pytest.fixture
+def catalog(data_dir):
+    return load_catalog([data_dir / "usage" / "pricing"], use_env=False)
+
+
+def run(paths, catalog, engine=UsageEngine.DUCKDB, **kw):
+    return price_usage(paths, catalog, engine=engine, **kw)
+
+
+ENGINES = list(UsageEngine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_openai_responses_cached_reasoning_flex_unknown_and_bad_lines(data_dir, catalog, engine):
+    report = run([data_dir / "usage" / "openai.jsonl"], catalog, engine)
+    rows = {ln.key: ln for ln in report.lines}
+    # gpt-4o: 600 x 2.5 + 400 x 1.25 (cached) + 200 x 10 = 4000 -> $0.004
+    assert rows["openai/gpt-4o"].cost == D("0.004")
+    assert rows["openai/gpt-4o"].cache_saved == D("0.0005")  # 400 x (2.5 - 1.25)
+    # o3: 2000 x 2 + 500 x 8 (300 of them reasoning) = 8000; flex: 1000 x 1 + 100 x 4 = 1400
+    assert rows["openai/o3"].cost == D("0.0094")
+    assert rows["openai/o3"].reasoning == 300
+    assert report.total.cost == D("0.0134")
+    assert report.total.requests == 3
+    assert [(u.model, u.requests, u.input, u.output) for u in report.unknown] == [
+        ("gpt-9-turbo", 1, 10, 5)
+    ]
+    assert report.bad_rows == 2
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (3, "not valid JSON"),
+        (7, "usage.prompt_tokens is negative"),
+    ]
+    assert not report.complete
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_openai_batch_output_at_batch_prices_and_failed_lines_not_billed(data_dir, catalog, engine):
+    report = run([data_dir / "usage" / "openai_batch.jsonl"], catalog, engine)
+    # 10000 x 0.075 + 1000 x 0.3 = 1050; 15000 x 0.075 + 5000 x 0.0375 + 2000 x 0.3 = 1912.5
+    assert report.total.cost == D("0.0029625")
+    assert report.total.requests == 2
+    assert report.not_billed == 1
+    assert report.bad_rows == 0
+
+
+def test_anthropic_messages_cache_writes_of_both_ttls(data_dir, catalog):
+    report = run([data_dir / "usage" / "anthropic.json"], catalog)
+    # msg_1: 100 x 3 + 2000 x 0.3 + 1000 x 3.75 (5-minute write) + 300 x 15 = 9150
+    # msg_3: writes without the split are 5-minute writes: 10 x 3 + 200 x 3.75 + 10 x 15 = 930
+    assert report.total.cost == D("0.01008")
+    assert report.total.cache_write == 1200
+    assert report.total.cached == 2000
+    # msg_2 wrote 500 tokens with a 1-hour TTL: no price for that in the tables, so not priced
+    [unpriced] = report.unpriced
+    assert (unpriced.model, unpriced.requests) == ("anthropic/claude-sonnet-4-5", 1)
+    assert "1-hour cache write" in unpriced.reason
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_anthropic_batch_results(data_dir, catalog, engine):
+    report = run([data_dir / "usage" / "anthropic_batch.jsonl"], catalog, engine)
+    # 1000 x 1.5 + 1000 x 0.15 + 500 x 7.5 = 5400
+    assert report.total.cost == D("0.0054")
+    assert report.not_billed == 1
+
+
+def test_gemini_thoughts_billed_as_output_and_long_context_tier(data_dir, catalog):
+    report = run([data_dir / "usage" / "gemini.json"], catalog)
+    # 1000 x 1.25 + (100 + 400) x 10 = 6250
+    # above 200k: 200000 x 2.5 + 50000 x 0.25 + 1000 x 15 = 527500
+    assert report.total.cost == D("0.53375")
+    assert report.total.output == 1500
+    assert report.total.reasoning == 400
+
+
+def test_openai_usage_export_buckets(data_dir, catalog):
+    report = run([data_dir / "usage" / "openai_usage.json"], catalog, by=By("month"))
+    months = {ln.key: ln for ln in report.lines}
+    # 800000 x 0.15 + 200000 x 0.075 + 100000 x 0.6 = 195000
+    assert months["2025-11"].cost == D("0.195")
+    assert months["2025-11"].requests == 50
+    # batch: 100000 x 1.25 + 10000 x 5 = 175000
+    assert months["2025-12"].cost == D("0.175")
+
+
+def test_anthropic_usage_report_context_window_picks_the_tier(data_dir, catalog):
+    report = run(
+        [data_dir / "usage" / "anthropic_usage.json"], catalog, by=By("tag", "workspace_id")
+    )
+    tags = {ln.key: ln.cost for ln in report.lines}
+    # 0-200k: 1e6 x 3 + 1e5 x 15; 200k-1M: 300000 x 6 + 1000 x 22.5
+    assert tags == {"wrk_a": D("4.5"), "wrk_b": D("1.8225")}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_litellm_spend_log_csv_by_tag(data_dir, catalog, engine):
+    report = run([data_dir / "usage" / "litellm.csv"], catalog, engine, by=By("tag", "team"))
+    tags = {ln.key: ln.cost for ln in report.lines}
+    assert tags == {"a": D("0.0035"), "b": D("0.0006")}  # 1000 x 2.5 + 100 x 10; 300 + 300
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (4, "prompt_tokens is not a whole number")
+    ]
+
+
+def make_llm_db(path, rows):
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE responses (id TEXT PRIMARY KEY, model TEXT, prompt TEXT, system TEXT, "
+        "response TEXT, datetime_utc TEXT, input_tokens INTEGER, output_tokens INTEGER)"
+    )
+    con.executemany(
+        "INSERT INTO responses (id, model, prompt, response, datetime_utc, input_tokens, "
+        "output_tokens) VALUES (?, ?, ?, 'ok', ?, ?, ?)",
+        rows,
+    )
+    con.commit()
+    con.close()
+
+
+def test_llm_logs_db(tmp_path, catalog):
+    db = tmp_path / "logs.db"
+    make_llm_db(
+        db,
+        [(f"r{i}", "gpt-4o-mini", "hello", "2025-11-03T10:00:00", 1000, 100) for i in range(3)]
+        + [
+            ("old", "gpt-4o-mini", "hi", "2024-01-01T00:00:00", None, None),
+            ("u", "my-local-model", "hi", "2025-11-03T10:00:00", 5, 5),
+        ],
+    )
+    report = run([db], catalog, by=By("day"))
+    # 3 x (1000 x 0.15 + 100 x 0.6) = 630
+    assert report.total.cost == D("0.00063")
+    assert [ln.key for ln in report.lines] == ["2025-11-03"]
+    assert report.bad_rows == 1
+    assert "no token counts" in report.problems[0].reason
+    assert [u.model for u in report.unknown] == ["my-local-model"]
