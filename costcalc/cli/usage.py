@@ -9,7 +9,7 @@ import typer
 
 from costcalc.choices import UsageEngine
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, output_format, write_stdout
+from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, WideOpt, output_format, show
 from costcalc.errors import CostcalcError, ExitCode
 from costcalc.render.common import OutputFormat
 
@@ -51,6 +51,7 @@ def usage_cmd(
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Price recorded traffic exactly: spend by model, period or tag, and what-ifs.
 
@@ -65,7 +66,6 @@ def usage_cmd(
     """
     from costcalc.catalog import load_catalog
     from costcalc.render import usage as render_usage
-    from costcalc.render.common import stdout_console
     from costcalc.usage import parse_by, price_usage
     from costcalc.usage.mapping import parse_columns
 
@@ -92,12 +92,7 @@ def usage_cmd(
     )
     for line in render_usage.notices(report):
         print(line, file=sys.stderr)
-    console = stdout_console() if out is OutputFormat.TABLE else None
-    rendered = render_usage.render(report, out, console)
-    if isinstance(rendered, str):
-        write_stdout(rendered)
-    else:
-        console.print(rendered)
+    show("usage", report, out, wide)
     if strict and report.bad_rows:
         raise typer.Exit(int(ExitCode.USAGE))
     if strict and (report.unknown or report.unpriced):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from costcalc.render import common
-from costcalc.render.common import OutputFormat
+from costcalc.render import common, layout
+from costcalc.render.layout import Column, Screen
 
 COLUMNS = ["requests", "input", "cached", "cache write", "output", "cost", "cache saved"]
 
@@ -166,46 +166,58 @@ def _unknown_rows(report) -> list[list[str]]:
 UNKNOWN_HEAD = ["not priced", "why", "requests", "input", "output"]
 
 
-def render(report, fmt: OutputFormat, console=None):
-    if fmt is OutputFormat.JSON:
-        return common.to_json(as_dict(report))
+def json_text(report) -> str:
+    return common.to_json(as_dict(report))
+
+
+def csv_text(report) -> str:
+    keys = list(_line(report.total))
+    rows = [[d[k] for k in keys] for d in map(_line, [*report.lines, report.total])]
+    return common.to_csv([report.by.label, *keys[1:]], rows)
+
+
+def markdown(report) -> str:
     head = [report.by.label, *COLUMNS]
-    if fmt is OutputFormat.CSV:
-        keys = list(_line(report.total))
-        rows = [[d[k] for k in keys] for d in map(_line, [*report.lines, report.total])]
-        return common.to_csv([report.by.label, *keys[1:]], rows)
     body = [_cells(ln) for ln in report.lines] + [_cells(report.total)]
-    if fmt is OutputFormat.MARKDOWN:
-        parts = [common.to_markdown(head, body, align="l" + "r" * len(COLUMNS))]
-        if report.unknown or report.unpriced:
-            parts.append(common.to_markdown(UNKNOWN_HEAD, _unknown_rows(report), align="llrrr"))
-        if report.what_if:
-            parts.append(common.to_markdown(*_what_if_rows(report), align="lrrrl"))
-            h, r = _month_rows(report)
-            parts.append(common.to_markdown(h, r, align="l" + "r" * (len(h) - 1)))
-        return "\n".join(parts)
-    return _tables(report, head, body, console)
-
-
-def _tables(report, head, body, console):
-    from rich.console import Group
-    from rich.table import Table
-
-    def table(columns: list[str], rows: list[list[str]], left: int = 1) -> Table:
-        t = Table(box=common.table_box(console))
-        for i, c in enumerate(columns):
-            justify = "left" if i < left or c == "note" else "right"
-            t.add_column(c, justify=justify, no_wrap=True)
-        for i, r in enumerate(rows):
-            t.add_row(*r, end_section=i == len(rows) - 2 and left == 1 and columns is head)
-        return t
-
-    parts = [table(head, body)]
+    parts = [common.to_markdown(head, body, align="l" + "r" * len(COLUMNS))]
     if report.unknown or report.unpriced:
-        parts.append(table(UNKNOWN_HEAD, _unknown_rows(report), left=2))
+        parts.append(common.to_markdown(UNKNOWN_HEAD, _unknown_rows(report), align="llrrr"))
+    if report.what_if:
+        parts.append(common.to_markdown(*_what_if_rows(report), align="lrrrl"))
+        h, r = _month_rows(report)
+        parts.append(common.to_markdown(h, r, align="l" + "r" * (len(h) - 1)))
+    return "\n".join(parts)
+
+
+# priority 0 is always shown; higher numbers give way first on a narrow screen
+MAIN_COLUMNS = [
+    ("requests", 2),
+    ("input", 3),
+    ("cached", 4),
+    ("cache write", 5),
+    ("output", 3),
+    ("cost", 0),
+    ("cache saved", 1),
+]
+
+
+def table(report, screen: Screen) -> str:
+    cols = [Column(report.by.label)] + [Column(h, p, right=True) for h, p in MAIN_COLUMNS]
+    body = [_cells(ln) for ln in report.lines]
+    parts = [layout.table(cols, body, screen, footer=_cells(report.total))]
+    if report.unknown or report.unpriced:
+        cols = [Column("not priced"), Column("why", 1, wrap=True)]
+        cols += [Column(h, 2, right=True) for h in UNKNOWN_HEAD[2:]]
+        parts.append(layout.table(cols, _unknown_rows(report), screen))
     if report.what_if:
         h, r = _what_if_rows(report)
-        parts.append(table(h, r))
+        cols = [
+            Column(h[0]),
+            *(Column(c, 0, right=True) for c in h[1:4]),
+            Column(h[4], 1, wrap=True),
+        ]
+        parts.append(layout.table(cols, r, screen))
         h, r = _month_rows(report)
-        parts.append(table(h, r))
-    return Group(*parts)
+        cols = [Column(h[0]), *(Column(c, 0, right=True) for c in h[1:])]
+        parts.append(layout.table(cols, r, screen))
+    return "\n".join(parts)
