@@ -17,7 +17,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from costcalc.bench import formulas, presets
+from costcalc.bench import formulas, presets, speedmodel, threads
 from costcalc.bench.cost import cost, hourly, per_million
 from costcalc.bench.decoder import Decoder
 from costcalc.bench.presets import PRESETS, Shape, Style
@@ -282,24 +282,106 @@ def test_flop_and_byte_formulas_on_a_hand_computed_case():
     assert formulas.kv_bytes(TINY_LLAMA, 10) == 4 * 2 * 2 * 32 * 10
 
 
+def _model(prefill_eff=0.5, decode_eff=0.8, prefill_c=0.0, decode_c=0.0):
+    def phase(eff, c):
+        return speedmodel.PhaseFit(1 / eff, c, (speedmodel.Sample("x", 1.0, 1, 1.0),), True)
+
+    return speedmodel.SpeedModel(
+        100, 20, phase(prefill_eff, prefill_c), phase(decode_eff, decode_c)
+    )
+
+
 def test_projection_formulas():
     s = PRESETS["gpt2-small"]
-    j = project(
-        s,
-        matmul_gflops=100,
-        bandwidth_gbs=20,
-        prefill_efficiency=0.5,
-        decode_efficiency=0.8,
-        prompt_tokens=512,
-        new_tokens=128,
-        memory_available=2**30,
-    )
+    j = project(s, _model(), prompt_tokens=512, new_tokens=128, memory_available=2**30)
     assert j.ttft_s == pytest.approx(formulas.prefill_flops(s, 512) / 50e9)
     assert j.prefill_tokens_per_s == pytest.approx(512 / j.ttft_s)
     assert j.decode_ms_per_token == pytest.approx(
         formulas.mean_decode_bytes(s, 512, 128) / 16e9 * 1e3
     )
     assert j.fits_in_memory is True and j.fits_context is True
+    assert j.context == 512
+
+
+def test_projection_adds_the_per_operation_overhead():
+    s = PRESETS["gpt2-small"]
+    plain = project(s, _model(), prompt_tokens=512, new_tokens=128)
+    over = project(s, _model(prefill_c=1e-5, decode_c=2e-6), prompt_tokens=512, new_tokens=128)
+    assert over.ttft_s - plain.ttft_s == pytest.approx(speedmodel.prefill_ops(s, 512) * 1e-5)
+    step = (over.decode_ms_per_token - plain.decode_ms_per_token) / 1e3
+    assert step == pytest.approx(speedmodel.decode_ops(s) * 2e-6)
+
+
+def test_decode_projection_reads_the_kv_cache_at_the_context_given():
+    s = PRESETS["llama-1b"]
+    short = project(s, _model(), prompt_tokens=512, new_tokens=1, context=512)
+    long = project(s, _model(), prompt_tokens=512, new_tokens=1, context=8000)
+    extra = formulas.kv_bytes(s, 8000) - formulas.kv_bytes(s, 512)
+    assert (long.decode_ms_per_token - short.decode_ms_per_token) / 1e3 == pytest.approx(
+        extra / 16e9
+    )
+    assert long.fits_context is True
+    assert (
+        project(s, _model(), prompt_tokens=512, new_tokens=500, context=8000).fits_context is False
+    )
+
+
+def _synthetic(a: float, c: float, shapes, new=16, context=128, bandwidth=40.0):
+    """Decode samples timed exactly as the model says: t = work * a + ops * c."""
+    out = []
+    for sh in shapes:
+        work = formulas.mean_decode_bytes(sh, context, new) / (bandwidth * 1e9)
+        out.append(
+            speedmodel.Sample(
+                sh.name, work, speedmodel.decode_ops(sh), work * a + speedmodel.decode_ops(sh) * c
+            )
+        )
+    return out
+
+
+def test_the_fit_recovers_known_parameters():
+    shapes = (PRESETS["tiny"], *presets.CALIBRATION_QUICK, *presets.CALIBRATION)
+    fit = speedmodel.fit(_synthetic(1.6, 4e-6, shapes))
+    assert fit.reliable
+    assert fit.slowdown == pytest.approx(1.6, rel=1e-6)
+    assert fit.overhead_s == pytest.approx(4e-6, rel=1e-6)
+    assert fit.efficiency == pytest.approx(1 / 1.6)
+    assert fit.max_relative_error < 1e-9
+
+
+def test_the_fit_with_no_overhead_is_the_plain_ratio():
+    fit = speedmodel.fit(_synthetic(1.25, 0.0, presets.CALIBRATION))
+    assert fit.overhead_s == pytest.approx(0.0, abs=1e-15)
+    assert fit.efficiency == pytest.approx(0.8)
+
+
+def test_one_shape_cannot_separate_the_terms_and_says_so():
+    fit = speedmodel.fit(_synthetic(2.0, 1e-6, presets.CALIBRATION[:1]))
+    assert not fit.reliable and "one shape" in fit.reason
+    assert fit.overhead_s == 0.0
+
+
+def test_a_phase_too_short_to_time_is_unreliable():
+    samples = [speedmodel.Sample("a", 1e-7, 10, 1e-6), speedmodel.Sample("b", 1e-3, 20, 2e-3)]
+    fit = speedmodel.fit(samples)
+    assert not fit.reliable and "too short" in fit.reason and "a" in fit.reason
+
+
+def test_projections_grow_with_size():
+    model = _model(prefill_c=1e-5, decode_c=1e-6)
+    order = ("gpt2-small", "gpt2-medium", "gpt2-large", "llama-1b", "llama-8b")
+    js = [project(PRESETS[n], model, prompt_tokens=256, new_tokens=64) for n in order]
+    for smaller, larger in zip(js, js[1:], strict=False):
+        assert larger.ttft_s > smaller.ttft_s
+        assert larger.decode_ms_per_token > smaller.decode_ms_per_token
+
+
+def test_a_projection_far_beyond_the_fit_is_marked_unreliable():
+    fit = speedmodel.fit(_synthetic(1.5, 1e-6, presets.CALIBRATION_QUICK))
+    model = speedmodel.SpeedModel(100, 40, fit, fit)
+    j = project(PRESETS["llama-8b"], model, prompt_tokens=128, new_tokens=16)
+    assert not j.reliable and "the largest shape fitted" in j.note
+    assert j.extrapolation > speedmodel.FAR
 
 
 def test_percentile_interpolates_like_numpy():
@@ -355,7 +437,45 @@ def test_bench_json_has_the_stable_keys():
     names = [p["preset"] for p in data["projections"]]
     assert "llama-1b" in names and "llama-8b" in names
     assert all(p["decode_ms_per_token"] > 0 for p in data["projections"])
+    assert {"context", "extrapolation", "reliable", "note"} <= set(data["projections"][0])
+    assert data["context"] == 16
+    assert {"blas", "threads", "requested", "cpus"} <= set(data["threads"])
+    for phase in ("prefill", "decode"):
+        fit = data["speed_model"][phase]
+        assert {"efficiency", "overhead_us_per_op", "fitted_on", "reliable"} <= set(fit)
+        assert fit["fitted_on"] == ["tiny", "calib-deep-quick", "calib-wide-quick"]
     assert same_as_output_json()
+
+
+def test_threads_are_set_and_reported():
+    data = json.loads(invoke(*QUICK, "--threads", "1", "--no-calibrate", "--json").stdout)
+    assert data["threads"]["requested"] == 1
+    if data["threads"]["blas"] is not None:  # threadpoolctl found NumPy's BLAS
+        assert data["threads"]["threads"] == 1
+    # outside the run, the library's own setting is back
+    assert threads.info().requested is None
+
+
+def test_more_threads_than_cpus_are_capped_with_a_warning():
+    many = threads.cpus() + 5
+    result = invoke(*QUICK, "--threads", str(many), "--no-calibrate", "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        f"warning: --threads {many} is more than the {threads.cpus()} CPUs here: "
+        f"using {threads.cpus()}"
+    )
+    assert json.loads(result.stdout)["threads"]["requested"] == threads.cpus()
+
+
+def test_context_moves_decode_further_into_the_cache():
+    data = json.loads(invoke(*QUICK, "--context", "200", "--no-calibrate", "--json").stdout)
+    assert data["context"] == 200
+    tiny = PRESETS["tiny"]
+    assert data["decode"]["bytes_per_token"] == round(formulas.mean_decode_bytes(tiny, 200, 4))
+    assert all(p["context"] == 200 for p in data["projections"])
+    # without calibration the fit has one shape: projections say they are unreliable
+    assert data["speed_model"]["decode"]["reliable"] is False
+    assert all(p["reliable"] is False for p in data["projections"])
 
 
 def same_as_output_json() -> bool:
@@ -490,6 +610,17 @@ BAD = [
     ),
     (["--usd-per-hour", "cheap"], "error: --usd-per-hour: expected a number, got 'cheap'"),
     (["--usd-per-hour", "-1"], "error: --usd-per-hour must be a number >= 0, got '-1'"),
+    (["--seed", "-1"], "error: --seed must be a whole number >= 0, got -1"),
+    (["--threads", "0"], "error: --threads must be at least 1, got 0"),
+    (
+        ["--context", "8"],
+        "error: --context 8 is shorter than --prompt-tokens 16: the prompt is in the cache "
+        "before decoding starts",
+    ),
+    (
+        ["--context", "254"],
+        "error: --context 254 + --new-tokens 4 = 258 positions do not fit tiny's context of 256",
+    ),
 ]
 
 

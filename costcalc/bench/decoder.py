@@ -134,6 +134,12 @@ class Decoder:
         """Forget the sequence (the cache is overwritten, not cleared)."""
         self.length = 0
 
+    def seek(self, position: int) -> None:
+        """Continue at ``position``: the cache below it is taken as filled (for timing)."""
+        if not 0 <= position < self.max_tokens:
+            raise ValueError(f"the KV cache holds {self.max_tokens} positions")
+        self.length = position
+
     def weight_arrays(self) -> list[np.ndarray]:
         arrays = [self.embed, self.norm_f]
         arrays += [a for a in (self.pos, self.norm_f_b, self.head_t) if a is not None]

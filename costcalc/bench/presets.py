@@ -143,6 +143,61 @@ PRESETS: dict[str, Shape] = {
     )
 }
 
+# The calibration pair timed after the shape asked for, so that the speed
+# model (costcalc.bench.speedmodel) can tell per-operation overhead from
+# work: one deep and narrow (many operations, little work each), one shallow
+# and wide (few operations, much work). Both are far larger than any CPU
+# cache, like the shapes projected; their widths bracket those of the presets.
+CALIBRATION: tuple[Shape, ...] = (
+    Shape(
+        "calib-deep",
+        Style.LLAMA,
+        layers=24,
+        d_model=512,
+        heads=8,
+        kv_heads=8,
+        ffn=1536,
+        vocab=32000,
+        ctx=4096,
+    ),
+    Shape(
+        "calib-wide",
+        Style.GPT2,
+        layers=3,
+        d_model=2048,
+        heads=16,
+        kv_heads=16,
+        ffn=8192,
+        vocab=32000,
+        ctx=4096,
+    ),
+)
+# The same idea at test size (--quick): milliseconds, not seconds.
+CALIBRATION_QUICK: tuple[Shape, ...] = (
+    Shape(
+        "calib-deep-quick",
+        Style.LLAMA,
+        layers=8,
+        d_model=32,
+        heads=2,
+        kv_heads=2,
+        ffn=64,
+        vocab=256,
+        ctx=512,
+    ),
+    Shape(
+        "calib-wide-quick",
+        Style.GPT2,
+        layers=1,
+        d_model=128,
+        heads=4,
+        kv_heads=4,
+        ffn=512,
+        vocab=256,
+        ctx=512,
+    ),
+)
+
 # Shapes projected (never run) after a benchmark, besides the presets not run.
 PROJECTED = ("gpt2-small", "gpt2-medium", "gpt2-large", "llama-1b", "llama-8b")
 

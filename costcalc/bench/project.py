@@ -1,11 +1,14 @@
-"""Projections: time per token for shapes not run, from the measured limits and efficiencies.
+"""Projections: time per token for shapes not run, from the speed model fitted in the run.
 
-    prefill seconds   = prefill_flops(shape, T) / (matmul GFLOP/s * efficiency_prefill)
-    decode s / token  = mean_decode_bytes(shape, T, N) / (bandwidth * efficiency_decode)
+    prefill seconds  = speed.prefill_seconds(shape, prompt tokens)
+    decode s / token = speed.decode_seconds(shape, context, new tokens)
 
-(formulas in :mod:`costcalc.bench.formulas`). The efficiencies carry over
-from the shape that was run; larger matrices usually run at least as close
-to the limits, so projections for larger shapes lean pessimistic.
+(:mod:`costcalc.bench.speedmodel`: work at the measured limits times the
+fitted slowdown, plus operations times the fitted per-operation overhead).
+Decode reads the KV cache at the given context; prefill includes attention's
+quadratic part. A projection far beyond the shapes the model was fitted on,
+or from a fit that could not separate its terms, is marked unreliable with
+the reason.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 
 from costcalc.bench import formulas
 from costcalc.bench.presets import Shape
+from costcalc.bench.speedmodel import FAR, SpeedModel
 
 
 @dataclass(frozen=True)
@@ -29,27 +33,33 @@ class Projection:
     memory_bytes: int  # float32 weights and KV cache
     fits_in_memory: bool | None  # None: memory unknown
     fits_context: bool
+    context: int = 0  # KV-cache fill the decode figure is for
+    extrapolation: float = 1.0  # decode work over the largest fitted shape's
+    reliable: bool = True
+    note: str | None = None
 
 
 def project(
     shape: Shape,
+    speed: SpeedModel,
     *,
-    matmul_gflops: float,
-    bandwidth_gbs: float,
-    prefill_efficiency: float,
-    decode_efficiency: float,
     prompt_tokens: int,
     new_tokens: int,
+    context: int | None = None,
     memory_available: int | None = None,
 ) -> Projection:
-    flops = formulas.prefill_flops(shape, prompt_tokens)
-    prefill_s = flops / (matmul_gflops * 1e9 * prefill_efficiency)
-    step_s = formulas.mean_decode_bytes(shape, prompt_tokens, new_tokens) / (
-        bandwidth_gbs * 1e9 * decode_efficiency
-    )
-    memory = formulas.F32 * formulas.params(shape) + formulas.kv_bytes(
-        shape, prompt_tokens + new_tokens
-    )
+    ctx = prompt_tokens if context is None else context
+    prefill_s = speed.prefill_seconds(shape, prompt_tokens)
+    step_s = speed.decode_seconds(shape, ctx, new_tokens)
+    memory = formulas.F32 * formulas.params(shape) + formulas.kv_bytes(shape, ctx + new_tokens)
+    far = speed.extrapolation(shape, ctx, new_tokens)
+    notes = [
+        f"{phase} fit: {fit.reason}"
+        for phase, fit in (("prefill", speed.prefill), ("decode", speed.decode))
+        if not fit.reliable
+    ]
+    if far > FAR:
+        notes.append(f"{far:.0f}x the largest shape fitted")
     return Projection(
         preset=shape.name,
         params=formulas.params(shape),
@@ -61,5 +71,9 @@ def project(
         decode_tokens_per_s=1 / step_s,
         memory_bytes=memory,
         fits_in_memory=None if memory_available is None else memory <= memory_available,
-        fits_context=prompt_tokens + new_tokens <= shape.ctx,
+        fits_context=max(prompt_tokens, ctx) + new_tokens <= shape.ctx,
+        context=ctx,
+        extrapolation=far,
+        reliable=not notes,
+        note="; ".join(notes) or None,
     )

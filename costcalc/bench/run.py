@@ -20,17 +20,19 @@ Figures (formulas in :mod:`costcalc.bench.formulas`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from costcalc.bench import catalog_entry, formulas, presets, require_numpy
+from costcalc.bench import catalog_entry, formulas, presets, require_numpy, speedmodel, threads
 from costcalc.bench.cost import Cost, cost, hourly
 from costcalc.bench.machine import Host, Limits
 from costcalc.bench.presets import Shape
 from costcalc.bench.project import Projection, project
+from costcalc.bench.speedmodel import SpeedModel
 from costcalc.bench.stats import median, percentile
+from costcalc.bench.threads import Blas
 from costcalc.bench.timing import Progress
 from costcalc.errors import BenchError
 
@@ -59,8 +61,15 @@ class BenchConfig:
     watts: Decimal | None = None
     usd_per_kwh: Decimal | None = None
     save: Path | None = None
-    quick: bool = False  # tiny machine probes, for tests
+    quick: bool = False  # tiny machine probes and calibration shapes, for tests
     projections: tuple[str, ...] | None = None  # default: presets.PROJECTED not run
+    threads: int | None = None  # BLAS threads (None: the library's default)
+    context: int | None = None  # decode at this KV-cache fill (default: the prompt's length)
+    calibrate: bool = True  # time the calibration pair and fit the speed model
+
+    @property
+    def decode_context(self) -> int:
+        return self.prompt_tokens if self.context is None else self.context
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,17 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """A calibration shape's medians: one prefill, one decode step."""
+
+    shape: Shape
+    prompt_tokens: int
+    new_tokens: int
+    prefill_s: float
+    step_s: float
+
+
+@dataclass(frozen=True)
 class BenchResult:
     preset: str
     shape: Shape
@@ -110,6 +130,11 @@ class BenchResult:
     projections: tuple[Projection, ...]
     cost: Cost | None
     saved: str | None
+    context: int = 0
+    blas: Blas | None = None
+    speed: SpeedModel | None = None
+    calibration: tuple[Calibration, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool | None:
@@ -129,6 +154,21 @@ def check(config: BenchConfig, host: Host | None = None) -> tuple[Shape, Decimal
         value = getattr(config, name)
         if value <= 0:
             raise BenchError(f"{presets.flag(name)} must be a positive whole number, got {value}")
+    if config.seed < 0:
+        raise BenchError(f"--seed must be a whole number >= 0, got {config.seed}")
+    if config.context is not None:
+        if config.context < config.prompt_tokens:
+            raise BenchError(
+                f"--context {config.context} is shorter than --prompt-tokens "
+                f"{config.prompt_tokens}: the prompt is in the cache before decoding starts"
+            )
+        if config.context + config.new_tokens > shape.ctx:
+            raise BenchError(
+                f"--context {config.context} + --new-tokens {config.new_tokens} = "
+                f"{config.context + config.new_tokens} positions do not fit {shape.name}'s "
+                f"context of {shape.ctx}"
+            )
+    threads.check_threads(config.threads)
     total = config.prompt_tokens + config.new_tokens
     if config.prompt_tokens > shape.ctx:
         raise BenchError(
@@ -159,7 +199,11 @@ def check(config: BenchConfig, host: Host | None = None) -> tuple[Shape, Decimal
 
 def memory_needed(config: BenchConfig, shape: Shape) -> int:
     model = formulas.memory_needed(
-        shape, config.prompt_tokens, config.new_tokens, head_copy=HEAD_COPY, verify=config.verify
+        shape,
+        config.decode_context,
+        config.new_tokens,
+        head_copy=HEAD_COPY,
+        verify=config.verify,
     )
     # + the probes (sampled while the model is loaded), the interpreter, BLAS
     probe = 5 * 2**20 if config.quick else (512 + 48) * 2**20
@@ -169,10 +213,29 @@ def memory_needed(config: BenchConfig, shape: Shape) -> int:
 def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchResult:
     """Measure this machine, then the decoder in ``config``'s shape (BenchError for bad input)."""
     require_numpy()
+    host_ = _host()
+    shape, usd_per_hour = check(config, host_)
+    nthreads, warning = threads.check_threads(config.threads)
+    with threads.limited(nthreads):
+        result = _run(config, shape, usd_per_hour, host_, nthreads, progress)
+    return replace(result, warnings=(warning,)) if warning else result
+
+
+def _host() -> Host:
     from costcalc.bench import machine
 
-    host = machine.host()
-    shape, usd_per_hour = check(config, host)
+    return machine.host()
+
+
+def _run(
+    config: BenchConfig,
+    shape: Shape,
+    usd_per_hour: Decimal | None,
+    host: Host,
+    nthreads: int | None,
+    progress: Progress | None,
+) -> BenchResult:
+    from costcalc.bench import machine
 
     if progress:
         progress.phase("measuring this machine", 1)
@@ -180,6 +243,7 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
     probe.point(repeat=PROBE_REPEAT)
     if progress:
         progress.advance()
+    blas = threads.info(nthreads)
 
     import numpy as np
 
@@ -188,10 +252,10 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
 
     if progress:
         progress.phase(f"building {shape.name}", 1)
-    n_tokens = config.prompt_tokens + config.new_tokens
-    decoder = Decoder(shape, max_tokens=n_tokens + 1, seed=config.seed, head_copy=HEAD_COPY)
+    P, N, ctx = config.prompt_tokens, config.new_tokens, config.decode_context
+    decoder = Decoder(shape, max_tokens=max(P, ctx) + N + 1, seed=config.seed, head_copy=HEAD_COPY)
     rng = np.random.default_rng(config.seed + 1)
-    prompt = rng.integers(0, shape.vocab, size=config.prompt_tokens)
+    prompt = rng.integers(0, shape.vocab, size=P)
     if progress:
         progress.advance()
 
@@ -199,24 +263,28 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
     times = time_decoder(
         decoder,
         prompt,
-        config.new_tokens,
+        N,
         config.repeat,
         progress,
         after_each=partial(probe.point, repeat=PROBE_REPEAT),
+        context=config.context,
     )
-    limits = probe.limits()
-    del probe
 
     verification = None
     if config.verify:
         if progress:
             progress.phase("verifying the KV cache", 1)
-        verification = verify(decoder, prompt, config.new_tokens)
+        verification = verify(decoder, prompt, N)
         if progress:
             progress.advance()
     del decoder
 
-    P, N = config.prompt_tokens, config.new_tokens
+    calibration: tuple[Calibration, ...] = ()
+    if config.calibrate:
+        calibration = _calibrate(config, shape, probe, progress)
+    limits = probe.limits()
+    del probe
+
     prefill_s = median(times.prefill_s)
     flops = formulas.prefill_flops(shape, P)
     prefill = Prefill(
@@ -229,7 +297,7 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
         gflops=flops / prefill_s / 1e9,
     )
     step_p50 = median(times.step_s)
-    nbytes = formulas.mean_decode_bytes(shape, P, N)
+    nbytes = formulas.mean_decode_bytes(shape, ctx, N)
     decode = Decode(
         tokens=N,
         ms_per_token_p50=step_p50 * 1e3,
@@ -240,6 +308,8 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
         bytes_per_token=nbytes,
         gbs=nbytes / step_p50 / 1e9,
     )
+    main = Calibration(shape, P, N, prefill_s, step_p50)
+    speed = fit_speed(limits, (main, *calibration), context=ctx)
 
     names = config.projections
     if names is None:
@@ -247,12 +317,10 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
     projections = tuple(
         project(
             presets.preset(name),
-            matmul_gflops=limits.matmul_gflops,
-            bandwidth_gbs=limits.bandwidth_gbs,
-            prefill_efficiency=prefill.efficiency,
-            decode_efficiency=decode.efficiency,
+            speed,
             prompt_tokens=P,
             new_tokens=N,
+            context=ctx,
             memory_available=host.memory_available,
         )
         for name in names
@@ -276,9 +344,9 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
             source=f"costcalc bench on {host.label}",
             notes=(
                 f"{shape.name}, float32, random weights, batch 1, {P}-token prompt, "
-                f"{N} new tokens, at ${usd_per_hour} an hour; ttft_s is one forward step "
-                f"(a 1-token prompt), estimate adds input tokens / prefill_tps; a {P}-token "
-                f"prompt measured {prefill_s:.4g} s"
+                f"{N} new tokens at a {ctx}-token context, at ${usd_per_hour} an hour; ttft_s "
+                f"is one forward step (a 1-token prompt), estimate adds input tokens / "
+                f"prefill_tps; a {P}-token prompt measured {prefill_s:.4g} s"
             ),
         )
         catalog_entry.write(config.save, text)
@@ -299,7 +367,68 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
         projections=projections,
         cost=price,
         saved=saved,
+        context=ctx,
+        blas=blas,
+        speed=speed,
+        calibration=calibration,
     )
+
+
+CALIBRATION_PROMPT = 128  # tokens prefilled by each calibration shape
+CALIBRATION_NEW = 16  # decode steps timed by each
+CALIBRATION_REPEAT = 2
+
+
+def _calibrate(config: BenchConfig, shape: Shape, probe, progress) -> tuple[Calibration, ...]:
+    """Time the calibration pair (short runs), sampling the limits after each."""
+    import numpy as np
+
+    from costcalc.bench.decoder import Decoder
+    from costcalc.bench.timing import time_decoder
+
+    pair = presets.CALIBRATION_QUICK if config.quick else presets.CALIBRATION
+    out = []
+    for cal in pair:
+        if cal == shape:
+            continue
+        if progress:
+            progress.phase(f"calibrating on {cal.name}", 1)
+        P, N = min(CALIBRATION_PROMPT, cal.ctx // 2), CALIBRATION_NEW
+        decoder = Decoder(cal, max_tokens=P + N + 1, seed=config.seed)
+        prompt = np.random.default_rng(config.seed + 2).integers(0, cal.vocab, size=P)
+        times = time_decoder(
+            decoder,
+            prompt,
+            N,
+            CALIBRATION_REPEAT,
+            after_each=partial(probe.point, repeat=PROBE_REPEAT),
+        )
+        del decoder
+        out.append(Calibration(cal, P, N, median(times.prefill_s), median(times.step_s)))
+        if progress:
+            progress.advance()
+    return tuple(out)
+
+
+def fit_speed(limits: Limits, runs: tuple[Calibration, ...], *, context: int) -> SpeedModel:
+    """The speed model fitted on every run (the first is the shape asked for, at ``context``)."""
+    g, b = limits.matmul_gflops, limits.bandwidth_gbs
+    prefill = [
+        speedmodel.prefill_sample(r.shape.name, r.shape, r.prompt_tokens, r.prefill_s, g)
+        for r in runs
+    ]
+    decode = [
+        speedmodel.decode_sample(
+            r.shape.name,
+            r.shape,
+            context if i == 0 else r.prompt_tokens,
+            r.new_tokens,
+            r.step_s,
+            b,
+        )
+        for i, r in enumerate(runs)
+    ]
+    return SpeedModel(g, b, speedmodel.fit(prefill), speedmodel.fit(decode))
 
 
 def verify(decoder, prompt, new: int) -> Verification:

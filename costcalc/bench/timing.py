@@ -38,8 +38,15 @@ def time_decoder(
     repeat: int,
     progress: Progress | None = None,
     after_each: Callable[[], None] | None = None,
+    context: int | None = None,
 ) -> Timings:
-    """Warm up, then ``repeat`` x (prefill + ``new`` steps); ``after_each`` runs after each."""
+    """Warm up, then ``repeat`` x (prefill + ``new`` steps); ``after_each`` runs after each.
+
+    With ``context`` (at least the prompt's length) the decode steps start at
+    that position, as if ``context`` tokens were already in the KV cache: the
+    cache between the prompt and ``context`` holds whatever it held (a step's
+    time does not depend on the values it reads).
+    """
     import numpy as np
 
     argmax = np.argmax
@@ -59,6 +66,8 @@ def time_decoder(
         t0 = clock()
         token = int(argmax(decoder.prefill(prompt)))
         prefill.append(clock() - t0)
+        if context is not None and context > decoder.length:
+            decoder.seek(context)
         if progress:
             progress.advance()
         run = []

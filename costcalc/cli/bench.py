@@ -97,6 +97,19 @@ def bench_cmd(
         "--save",
         help="Write a price table with local/<preset> for --pricing (needs a price).",
     ),
+    threads: int | None = typer.Option(
+        None, "--threads", help="BLAS threads (default: the library's own choice)."
+    ),
+    context: int | None = typer.Option(
+        None,
+        "--context",
+        help="Decode with this many positions in the KV cache (default: the prompt's length).",
+    ),
+    calibrate: bool = typer.Option(
+        True,
+        "--calibrate/--no-calibrate",
+        help="Also time two calibration shapes to fit the speed model behind the projections.",
+    ),
     quick: bool = typer.Option(False, "--quick", hidden=True, help="Tiny machine probes (tests)."),
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
@@ -134,12 +147,17 @@ def bench_cmd(
         usd_per_kwh=decimal_option(usd_per_kwh, "--usd-per-kwh", minimum=0),
         save=save,
         quick=quick,
+        threads=threads,
+        context=context,
+        calibrate=calibrate,
     )
     if sys.stderr.isatty():
         with _Bar() as bar:
             result = run_bench(config, progress=bar)
     else:
         result = run_bench(config)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     show("bench", result, out)
     if result.saved:
         print(f"saved local/{result.preset} to {result.saved}", file=sys.stderr)

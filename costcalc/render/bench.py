@@ -53,6 +53,9 @@ def as_dict(r: BenchResult) -> dict:
             "gbs": _r(d.gbs),
         },
         "ttft_s": _r(r.ttft_s),
+        "context": r.context,
+        "threads": _threads(r),
+        "speed_model": _speed(r),
         "verified": r.verified,
         "verify": None
         if r.verification is None
@@ -74,6 +77,10 @@ def as_dict(r: BenchResult) -> dict:
                 "memory_bytes": j.memory_bytes,
                 "fits_in_memory": j.fits_in_memory,
                 "fits_context": j.fits_context,
+                "context": j.context,
+                "extrapolation": _r(j.extrapolation, 3),
+                "reliable": j.reliable,
+                "note": j.note,
             }
             for j in r.projections
         ],
@@ -86,6 +93,36 @@ def as_dict(r: BenchResult) -> dict:
         },
         "saved": r.saved,
     }
+
+
+def _threads(r: BenchResult) -> dict | None:
+    b = r.blas
+    if b is None:
+        return None
+    return {
+        "blas": b.library,
+        "blas_version": b.version,
+        "threads": b.threads,
+        "requested": b.requested,
+        "cpus": b.cpus,
+    }
+
+
+def _fit(fit) -> dict:
+    return {
+        "efficiency": _r(fit.efficiency, 3),
+        "overhead_us_per_op": _r(fit.overhead_s * 1e6, 3),
+        "fitted_on": [s.name for s in fit.samples],
+        "max_fit_error": _r(fit.max_relative_error, 3),
+        "reliable": fit.reliable,
+        "reason": fit.reason,
+    }
+
+
+def _speed(r: BenchResult) -> dict | None:
+    if r.speed is None:
+        return None
+    return {"prefill": _fit(r.speed.prefill), "decode": _fit(r.speed.decode)}
 
 
 def _params(n: int) -> str:
@@ -162,7 +199,7 @@ def _projection_rows(r: BenchResult) -> list[tuple[str, ...]]:
         fits = {True: "yes", False: "no", None: "?"}[j.fits_in_memory]
         rows.append(
             (
-                j.preset,
+                j.preset + ("" if j.reliable else " (unreliable)"),
                 _params(j.params),
                 _rate(j.prefill_tokens_per_s),
                 _time(j.ttft_s),
@@ -185,11 +222,28 @@ PROJ_HEADER = [
 ]
 
 
+def _proj_title(r: BenchResult) -> str:
+    """What the projections rest on, in one line."""
+    text = f"projected at a {r.context:,}-token context"
+    if r.speed is not None:
+        p, d = r.speed.prefill, r.speed.decode
+        names = ", ".join(s.name for s in d.samples)
+        text += (
+            f" by the speed model fitted on {names} (prefill {_pct(p.efficiency)} of the limit"
+            f" + {p.overhead_s * 1e6:.1f} us/op; decode {_pct(d.efficiency)}"
+            f" + {d.overhead_s * 1e6:.1f} us/op)"
+        )
+    return text
+
+
 def _title(r: BenchResult) -> str:
     quick = " [quick probes: not this machine's limits]" if r.machine.quick else ""
+    blas = ""
+    if r.blas is not None and r.blas.library:
+        blas = f", {r.blas.library} with {r.blas.threads} thread(s)"
     return (
         f"{r.preset}: {_params(r.params)} parameters, {r.dtype}, on {r.host.cpu} "
-        f"({r.host.cpus} CPUs){quick}"
+        f"({r.host.cpus} CPUs{blas}){quick}"
     )
 
 
@@ -223,7 +277,7 @@ def render(r: BenchResult, fmt: OutputFormat, console=None):
         )
         text = head + summary
         if r.projections:
-            text += "\nProjected from the limits and efficiencies above:\n\n"
+            text += f"\n{_proj_title(r)}:\n\n"
             text += common.to_markdown(PROJ_HEADER, _projection_rows(r), "lrrrrrr")
         return text
     if fmt is OutputFormat.TABLE:
@@ -249,7 +303,7 @@ def _table(r: BenchResult, console):
     parts = [summary]
     if r.projections:
         proj = Table(
-            title="projected from the limits and efficiencies above",
+            title=_proj_title(r),
             box=box,
             title_justify="left",
         )
