@@ -38,7 +38,7 @@ FIRST_PARTY = {"openai", "anthropic", "google", "xai", "deepseek", "mistral"}
 HOSTS = {"groq", "cerebras", "together", "fireworks"}
 
 # provider id -> (reference key prefixes, tried in order; litellm_provider the entry must have)
-REFERENCE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+REFERENCE_KEYS: dict[str, tuple[tuple[str, ...], str | tuple[str, ...]]] = {
     "openai": (("",), "openai"),
     "anthropic": (("",), "anthropic"),
     # gemini/... is the Gemini API; the bare gemini-* keys are mostly Vertex AI (which the
@@ -52,15 +52,49 @@ REFERENCE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "together": (("together_ai/",), "together_ai"),
     # Fireworks ids are the full API path, accounts/fireworks/models/<name>
     "fireworks": (("fireworks_ai/",), "fireworks_ai"),
+    # hosts: their own model ids (Bedrock's region-scoped ids such as us.anthropic.*)
+    "bedrock": (("", "bedrock/"), ("bedrock", "bedrock_converse")),
+    "azure": (("",), "azure"),  # ids keep LiteLLM's azure/ (and azure/us/, azure/eu/) form
+    "vertex": (
+        ("",),
+        tuple(
+            f"vertex_ai-{k}_models"
+            for k in (
+                "anthropic",
+                "language",
+                "mistral",
+                "llama",
+                "deepseek",
+                "qwen",
+                "openai",
+                "zai",
+                "minimax",
+                "moonshot",
+            )
+        )
+        + ("vertex_ai",),
+    ),
+    "openrouter": (("",), "openrouter"),
 }
 
 # costcalc provider -> genai-prices provider id (others are the same name)
 GENAI_PROVIDER = {"xai": "x-ai", "bedrock": "aws", "vertex": "google"}
 
+# Hosts whose ids carry LiteLLM's prefix (so that they never shadow a first-party id):
+# genai-prices names their models without it.
+HOST_PREFIX = {"azure": "azure/", "vertex": "vertex_ai/", "openrouter": "openrouter/"}
+
 # Where LiteLLM and genai-prices disagree on a price: "provider/id" -> which one the table
 # follows ("litellm" or "genai-prices"), the third source that decided it (the model's
 # `source` in the table must be that URL) and why. Prices only the other reference gives
 # are not checked for these models.
+_BEDROCK_IN_REGION = dict(
+    follow="genai-prices",
+    source="https://platform.claude.com/docs/en/about-claude/pricing#third-party-platform-pricing",
+    reason="Bedrock's in-Region Claude ids are regional endpoints, which cost 10% more than "
+    "global ones (Anthropic's pricing page, third-party platforms; genai-prices prices them "
+    "so); LiteLLM gives them the global price.",
+)
 ACCEPTED: dict[str, dict[str, str]] = {
     "mistral/mistral-large-4": dict(
         follow="genai-prices",
@@ -145,6 +179,12 @@ ACCEPTED: dict[str, dict[str, str]] = {
         reason="As deepseek-chat: shut down 2026-07-24; LiteLLM has the last list price "
         "(0.28/0.028/0.42), genai-prices the V3-era R1 prices.",
     ),
+    "bedrock/anthropic.claude-sonnet-4-6": _BEDROCK_IN_REGION,
+    "bedrock/anthropic.claude-opus-4-8": _BEDROCK_IN_REGION,
+    "bedrock/anthropic.claude-opus-5-5": _BEDROCK_IN_REGION,
+    "bedrock/anthropic.claude-sonnet-5": _BEDROCK_IN_REGION,
+    "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0": _BEDROCK_IN_REGION,
+    "bedrock/anthropic.claude-haiku-4-5-20251001-v1:0": _BEDROCK_IN_REGION,
     "anthropic/claude-sonnet-4-5": dict(
         follow="litellm",
         source="https://platform.claude.com/docs/en/about-claude/pricing",
@@ -178,6 +218,8 @@ MODEL_KEYS = {
     "throughput", "deprecated", "source", "as_of", "notes", "provider", "caching",
 }  # fmt: skip
 THROUGHPUT_FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
+HOSTS_OF_OPENAI = {"azure", "openrouter"}  # hosts serving OpenAI's own models
+OPENAI_NAME = re.compile(r"(gpt-[3-9]|o[1-9])")
 DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
 
 # How LiteLLM's per-token fields map onto the format's price keys. Fields with no place in
@@ -278,6 +320,7 @@ def _matches(clause: dict, name: str) -> bool:
 def genai_model(genai: dict, provider: str, name: str) -> dict | None:
     """The first genai-prices model of the provider matching ``name``, as genai-prices looks."""
     pid = GENAI_PROVIDER.get(provider, provider)
+    name = name.removeprefix(HOST_PREFIX.get(provider, ""))
     for p in genai["providers"]:
         if p["id"] == pid:
             return next((m for m in p["models"] if _matches(m["match"], name.lower())), None)
@@ -311,7 +354,9 @@ def reference_key(ref: dict, provider: str, name: str) -> str | None:
     for n in names:
         for prefix in prefixes:
             entry = ref.get(prefix + n)
-            if isinstance(entry, dict) and entry.get("litellm_provider") == litellm_provider:
+            if isinstance(entry, dict) and entry.get("litellm_provider") in (
+                (litellm_provider,) if isinstance(litellm_provider, str) else litellm_provider
+            ):
                 return prefix + n
     return None
 
@@ -421,7 +466,11 @@ def test_tokenizers(tables):
             continue
         if tok.get("encoding") not in ("o200k_base", "cl100k_base"):
             problems.append(f"{name}: {mid}: unknown encoding {tok.get('encoding')!r}")
-        openai_family = provider == "openai" or "gpt-oss" in mid
+        openai_family = (
+            provider == "openai"
+            or "gpt-oss" in mid
+            or (provider in HOSTS_OF_OPENAI and OPENAI_NAME.match(mid.rsplit("/", 1)[-1]))
+        )
         if openai_family and tok.get("exact") is not True:
             problems.append(f"{name}: {mid}: OpenAI tokenizers are public, count exactly")
         if not openai_family and tok.get("exact") is not False:
