@@ -264,15 +264,19 @@ def _by_body(query: Query, catalog, progress):
 
 
 def choose(
-    catalog, models: Sequence[str], provider: str | None, all_models: bool
+    catalog, models: Sequence[str], provider: str | Sequence[str] | None, all_models: bool
 ) -> list[ModelEntry]:
-    """The entries asked for by -m (each), --provider and --all, once each, in that order."""
+    """The entries asked for by -m (each), --provider (each) and --all, once each, in order."""
+    providers = [provider] if isinstance(provider, str) else list(provider or ())
     entries: list[ModelEntry] = []
-    if all_models or provider:
-        entries = catalog.entries(provider=provider)
-        if provider and not entries:
+    if all_models and not providers:
+        entries = catalog.entries()
+    for name in providers:
+        found = catalog.entries(provider=name)
+        if not found:
             known = ", ".join(catalog.providers())
-            raise CostcalcError(f"no models for provider {provider!r}; known providers: {known}")
+            raise CostcalcError(f"no models for provider {name!r}; known providers: {known}")
+        entries += found
     entries += [catalog.resolve(m) for m in models]
     return list({e.key: e for e in entries}.values())
 

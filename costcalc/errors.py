@@ -47,13 +47,24 @@ class PricingError(CostcalcError):
 class UnknownModelError(PricingError):
     """A model id that is in no loaded table."""
 
-    def __init__(self, model: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        model: str,
+        suggestions: list[str] | tuple[str, ...] = (),
+        tables_as_of: str | None = None,
+    ) -> None:
         self.model = model
         self.suggestions = tuple(suggestions)
         message = f"unknown model {model!r}"
         if self.suggestions:
             message += "; did you mean " + ", ".join(self.suggestions) + "?"
-        super().__init__(message, hint="`costcalc models --search TEXT` lists the known ids")
+        age = f" (the tables are as of {tables_as_of})" if tables_as_of else ""
+        hint = (
+            f"`costcalc models --search TEXT` lists the known ids{age}; price a model "
+            "they lack with --input-price/--output-price (USD per 1M tokens) or a "
+            "table of your own with --pricing FILE"
+        )
+        super().__init__(message, hint=hint)
 
 
 class MissingPriceError(PricingError):

@@ -176,3 +176,29 @@ def test_help_does_not_offer_what_a_command_refuses():
     assert "csv" not in result.stdout
     result = runner.invoke(app, ["pricing", "validate", "--help"])
     assert "--output" not in result.stdout
+
+
+def test_provider_repeats_on_estimate_and_models():
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            "--provider",
+            "groq",
+            "--provider",
+            "deepseek",
+            "--input-tokens",
+            "9",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    providers = {e["provider"] for e in json.loads(result.stdout)["estimates"]}
+    assert providers == {"groq", "deepseek"}
+    result = runner.invoke(
+        app, ["models", "--provider", "groq", "--provider", "DeepSeek", "--json"]
+    )
+    assert {e["provider"] for e in json.loads(result.stdout)} == {"groq", "deepseek"}
+    result = runner.invoke(app, ["models", "--provider", "groq", "--provider", "nope"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no models for provider 'nope'; known providers: ")

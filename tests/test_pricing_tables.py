@@ -215,7 +215,7 @@ PRICE_KEYS = (
 TOP_KEYS = {"schema_version", "provider", "source", "as_of", "tokenizer", "caching", "models"}
 MODEL_KEYS = {
     "aliases", "tokenizer", "context_window", "max_output_tokens", "price", "tiers",
-    "throughput", "deprecated", "source", "as_of", "notes", "provider", "caching",
+    "throughput", "deprecated", "source", "as_of", "notes", "provider", "caching", "nicknames",
 }  # fmt: skip
 THROUGHPUT_FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
 HOSTS_OF_OPENAI = {"azure", "openrouter"}  # hosts serving OpenAI's own models

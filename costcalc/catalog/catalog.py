@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -58,31 +59,67 @@ class Catalog:
                 self._slots[f"{ref.provider}/{ref.id}".casefold()] = (table, ref)
         self._ids: dict[str, list[str]] = {}
         self._aliases: dict[str, list[str]] = {}
+        self._loose: dict[str, list[str]] = {}  # "claude-sonnet-4.5" spelled any way
         for key, (_, ref) in self._slots.items():
             self._ids.setdefault(ref.id.casefold(), []).append(key)
             for alias in ref.aliases:
                 self._aliases.setdefault(alias.casefold(), []).append(key)
+            for name in (ref.id, *ref.aliases):
+                self._loose.setdefault(loose(name), []).append(key)
+        self._nicknames: dict[str, str] = {}  # later tables win, like entries
+        for key, (_, ref) in self._slots.items():
+            for nick in _nicknames(ref.node):
+                self._nicknames[nick.casefold()] = key
 
     def _build(self, key: str) -> ModelEntry:
         table, ref = self._slots[key]
         return table.entry(ref)
 
     def resolve(self, name: str) -> ModelEntry:
-        """The entry named by id, alias or ``provider/id`` (any case)."""
+        """The entry named by id, alias, nickname, or any of those after ``provider/`` (any case).
+
+        Then the same names spelled loosely (``claude-sonnet-4.5`` for
+        ``claude-sonnet-4-5``: dots, dashes, underscores and spaces alike).
+        """
         wanted = name.strip().casefold()
-        for index in (self._ids, self._aliases):
-            keys = index.get(wanted)
+        if wanted in self._slots:
+            return self._build(wanted)
+        key = self._find(wanted, name)
+        provider, _, rest = wanted.partition("/")
+        if key is None and rest and provider in {p.casefold() for p in self.providers()}:
+            key = self._find(rest, name, provider)
+        if key is None:
+            raise UnknownModelError(name, self.suggest(rest or wanted), self._newest_as_of())
+        return self._build(key)
+
+    def _find(self, wanted: str, name: str, provider: str = "") -> str | None:
+        """The one key ``wanted`` is the id, alias, nickname or loose spelling of, in that order."""
+        nickname = self._nicknames.get(wanted)
+        for keys in (
+            self._ids.get(wanted),
+            self._aliases.get(wanted),
+            [nickname] if nickname else None,
+            self._loose.get(loose(wanted)),
+        ):
+            if provider and keys:
+                keys = [k for k in keys if k.startswith(provider + "/")]
             if keys and len(keys) == 1:
-                return self._build(keys[0])
+                return keys[0]
             if keys:
                 choices = ", ".join(sorted(self._display(k) for k in keys))
                 raise PricingError(
                     f"model {name!r} is ambiguous: it is {choices}",
                     hint="name it as provider/id",
                 )
-        if wanted in self._slots:
-            return self._build(wanted)
-        raise UnknownModelError(name, self.suggest(wanted))
+        return None
+
+    def _newest_as_of(self) -> str | None:
+        dates = [src.as_of for src in self.sources() if src.as_of]
+        return max(dates) if dates else None
+
+    def nicknames(self) -> dict[str, str]:
+        """Every nickname (casefolded) and the ``provider/id`` it names now."""
+        return {nick: self._display(key) for nick, key in self._nicknames.items()}
 
     def _display(self, key: str) -> str:
         _, ref = self._slots[key]
@@ -92,7 +129,7 @@ class Catalog:
         """The closest known ids and aliases (difflib), best first."""
         spelled = {}
         for _, ref in self._slots.values():
-            for known in (ref.id, *ref.aliases):
+            for known in (ref.id, *ref.aliases, *_nicknames(ref.node)):
                 spelled.setdefault(known.casefold(), known)
         close = difflib.get_close_matches(name.casefold(), list(spelled), n=n, cutoff=0.6)
         return [spelled[c] for c in close]
@@ -108,7 +145,7 @@ class Catalog:
         for table, ref in self._slots.values():
             if want_provider and ref.provider.casefold() != want_provider:
                 continue
-            names = (ref.id, *ref.aliases, ref.provider)
+            names = (ref.id, *ref.aliases, *_nicknames(ref.node), ref.provider)
             if needle and not any(needle in n.casefold() for n in names):
                 continue
             chosen.append(table.entry(ref))
@@ -123,6 +160,19 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self._slots)
+
+
+def loose(name: str) -> str:
+    """A name with case and the separators people swap (``.`` ``-`` ``_`` space) ignored."""
+    return re.sub(r"[\s._-]+", "-", name.strip().casefold())
+
+
+def _nicknames(node) -> tuple[str, ...]:
+    """The ``nicknames:`` of a model's YAML node, read without building the entry."""
+    for knode, vnode in getattr(node, "value", ()) or ():
+        if getattr(knode, "value", None) == "nicknames" and isinstance(vnode.value, list):
+            return tuple(str(v.value) for v in vnode.value if isinstance(v.value, str))
+    return ()
 
 
 def load_catalog(extra: Sequence[str | Path] = (), *, use_env: bool = True) -> Catalog:

@@ -89,6 +89,7 @@ class ModelEntry:
     notes: str | None = None
     caching: Caching | None = None  # the provider's prompt-caching behaviour, where published
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    nicknames: tuple[str, ...] = ()  # short names people type ("sonnet"), see catalog.resolve
 
     @property
     def key(self) -> str:

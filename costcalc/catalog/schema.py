@@ -33,6 +33,7 @@ MODEL_KEYS = (
     "as_of",
     "notes",
     "caching",
+    "nicknames",
 )
 TOKENIZER_KEYS = ("encoding", "exact", "ratio", "ratio_source")
 TIER_KEYS = ("above_input_tokens", *PRICE_FIELDS)
@@ -176,6 +177,7 @@ def build_entry(
     chk.known_keys(m, MODEL_KEYS, at)
     provider = chk.text(m, "provider", at) or header.provider
     aliases = chk.names(m, "aliases", at)
+    nicknames = chk.names(m, "nicknames", at)
     tokenizer = tokenizer_of(m, at, header.tokenizer, chk)
     context = chk.whole(m, "context_window", at)
     max_output = chk.whole(m, "max_output_tokens", at)
@@ -208,6 +210,7 @@ def build_entry(
         as_of=as_of,
         deprecated=deprecated,
         origin=origin,
+        nicknames=nicknames,
         notes=notes,
         caching=caching,
     )

@@ -38,7 +38,9 @@ def estimate_cmd(
     ),
     models: list[str] | None = typer.Option(None, "-m", "--model", help="A model id (repeatable)."),
     all_models: bool = typer.Option(False, "--all", help="Every model in the catalog."),
-    provider: str | None = typer.Option(None, "--provider", help="Every model of this provider."),
+    provider: list[str] | None = typer.Option(
+        None, "--provider", help="Every model of this provider (repeatable)."
+    ),
     input_tokens: int | None = typer.Option(
         None, "--input-tokens", help="Skip counting: this many input tokens."
     ),

@@ -11,7 +11,9 @@ from costcalc.cli.app import app
 from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, WideOpt, output_format, show
 from costcalc.render.common import OutputFormat
 
-ProviderOpt = typer.Option(None, "--provider", help="Only this provider's models.")
+ProviderOpt = typer.Option(
+    None, "--provider", help="Only this provider's models (repeatable: any of them)."
+)
 SearchOpt = typer.Option(
     None, "--search", help="Only models whose id, alias or provider contains TEXT (any case)."
 )
@@ -32,7 +34,7 @@ def warn_stale(catalog) -> None:
 
 @app.command("models")
 def models_cmd(
-    provider: str | None = ProviderOpt,
+    provider: list[str] | None = ProviderOpt,
     search: str | None = SearchOpt,
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
@@ -52,11 +54,18 @@ def models_cmd(
 
     out = output_format(output, as_json)
     catalog = load_catalog(pricing or [])
-    if provider and provider.casefold() not in {p.casefold() for p in catalog.providers()}:
-        known = ", ".join(catalog.providers())
-        raise CostcalcError(f"no models for provider {provider!r}; known providers: {known}")
-    catalog.entries()  # builds and checks every entry, whatever the filters show
-    entries = catalog.entries(provider=provider, search=search)
+    known = {p.casefold() for p in catalog.providers()}
+    for name in provider or ():
+        if name.casefold() not in known:
+            listed = ", ".join(catalog.providers())
+            raise CostcalcError(f"no models for provider {name!r}; known providers: {listed}")
+    everything = catalog.entries()  # builds and checks every entry, whatever the filters show
+    wanted = {name.casefold() for name in provider or ()}
+    entries = [
+        e
+        for e in (catalog.entries(search=search) if search else everything)
+        if not wanted or e.provider.casefold() in wanted
+    ]
     warn_stale(catalog)
     if not entries:
         print(f"no models match {search!r}", file=sys.stderr)

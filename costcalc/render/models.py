@@ -37,6 +37,7 @@ def as_dict(entry: ModelEntry) -> dict:
         "id": entry.id,
         "provider": entry.provider,
         "aliases": list(entry.aliases),
+        "nicknames": list(entry.nicknames),
         "context_window": entry.context_window,
         "max_output_tokens": entry.max_output_tokens,
         "tokenizer": {
