@@ -689,3 +689,171 @@ def test_help_and_other_commands_never_import_numpy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- devices, dtypes, batches
+
+
+class _FakeCupy:
+    """NumPy dressed as CuPy: the GPU code paths (device-side norms, CUDA-event timing,
+    host copies, drawing weights on the device) run on the CPU in tests."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def asnumpy(a):
+        return np.asarray(a)
+
+    class random:  # noqa: N801 (CuPy's module name)
+        class RandomState:
+            def __init__(self, seed):
+                self._rng = np.random.RandomState(seed)
+
+            def standard_normal(self, shape, dtype=np.float64):
+                return self._rng.standard_normal(shape).astype(dtype)
+
+    class cuda:  # noqa: N801
+        class Event:
+            def record(self):
+                import time
+
+                self.t = time.perf_counter()
+
+            def synchronize(self):
+                pass
+
+        @staticmethod
+        def get_elapsed_time(a, b):
+            return (b.t - a.t) * 1e3
+
+        @staticmethod
+        def get_current_stream():
+            return type("Stream", (), {"synchronize": lambda self: None})()
+
+        class Device:
+            id = 0
+
+        class runtime:  # noqa: N801
+            @staticmethod
+            def getDeviceCount():  # noqa: N802 (CUDA's name)
+                return 1
+
+            @staticmethod
+            def getDeviceProperties(i):  # noqa: N802
+                return {"name": b"NVIDIA Fake GPU 80GB"}
+
+            @staticmethod
+            def memGetInfo():  # noqa: N802
+                return (80 * 2**30, 80 * 2**30)
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    from costcalc.bench import device
+
+    monkeypatch.setattr(device, "_cupy", lambda: _FakeCupy())
+
+
+@pytest.fixture
+def no_cupy(monkeypatch):
+    from costcalc.bench import device
+
+    monkeypatch.setattr(device, "_cupy", lambda: None)
+
+
+@pytest.mark.parametrize("shape", [TINY, TINY_LLAMA], ids=lambda s: s.name)
+def test_a_batch_step_equals_each_sequence_decoded_alone(shape):
+    prompt = prompt_for(shape, 20)
+    batch = Decoder(shape, max_tokens=64, seed=3)
+    batch.prefill(prompt)
+    batch.start_batch(3)
+    tokens = [5, 7, 11]
+    rows = batch.step_batch(tokens)
+    for token, row in zip(tokens, rows, strict=True):
+        alone = Decoder(shape, max_tokens=64, seed=3)
+        alone.prefill(prompt)
+        np.testing.assert_allclose(row, alone.step(token), atol=1e-5)
+    assert batch.length == 21
+
+
+def test_batch_size_in_json_and_tokens_per_second_counts_every_sequence():
+    data = json.loads(invoke(*QUICK, "--batch-size", "4", "--no-calibrate", "--json").stdout)
+    assert data["batch_size"] == 4
+    d = data["decode"]
+    assert d["tokens_per_s"] == pytest.approx(4 * 1e3 / d["ms_per_token_p50"], rel=0.5)
+    tiny = PRESETS["tiny"]
+    assert d["bytes_per_token"] == round(formulas.mean_decode_bytes(tiny, 16, 4, 4, 4))
+
+
+def test_without_cupy_cuda_says_how_to_get_it(no_cupy):
+    result = invoke(*QUICK, "--device", "cuda")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --device cuda needs CuPy: pip install 'costcalc[gpu]' (and an NVIDIA GPU with CUDA)"
+    )
+
+
+def test_auto_without_a_gpu_runs_on_the_cpu(no_cupy):
+    data = json.loads(invoke(*QUICK, "--device", "auto", "--no-calibrate", "--json").stdout)
+    assert data["device"]["kind"] == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--dtype", "float16"],
+            "error: --dtype float16 on the CPU: NumPy has no half-precision matrix products; "
+            "use float32, or --device cuda",
+        ),
+        (
+            ["--dtype", "bfloat16"],
+            "error: --dtype bfloat16 on the CPU: NumPy has no bfloat16 type; use float32, "
+            "or --device cuda",
+        ),
+        (
+            ["--dtype", "int8"],
+            "error: --dtype must be one of float32, float16, bfloat16, got 'int8'",
+        ),
+        (["--device", "tpu"], "error: --device must be one of cpu, cuda, auto, got 'tpu'"),
+        (["--batch-size", "0"], "error: --batch-size must be a positive whole number, got 0"),
+    ],
+)
+def test_device_and_dtype_mistakes_are_one_line(args, message, no_cupy):
+    result = invoke(*QUICK, *args)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message
+
+
+def test_the_gpu_path_runs_verifies_and_saves_under_the_gpu_name(fake_gpu, tmp_path):
+    out = tmp_path / "gpu.yaml"
+    args = ["--device", "cuda", "--dtype", "float16", "--verify", "--usd-per-hour", "2.5"]
+    result = invoke(*QUICK, *args, "--save", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["device"] == {"kind": "cuda", "name": "NVIDIA Fake GPU 80GB"}
+    assert data["dtype"] == "float16"
+    assert data["verified"] is True and data["verify"]["tolerance"] == 0.02
+    tiny = PRESETS["tiny"]
+    assert data["decode"]["bytes_per_token"] == round(formulas.mean_decode_bytes(tiny, 16, 4, 2))
+    table = yaml.safe_load(out.read_text())
+    assert list(table["models"]) == ["tiny@fake-gpu-80gb"]
+
+
+def test_bfloat16_on_the_gpu_is_refused_with_the_reason(fake_gpu):
+    result = invoke(*QUICK, "--device", "cuda", "--dtype", "bfloat16")
+    assert result.exit_code == 2
+    assert "CuPy has no bfloat16 arrays" in result.stderr
+
+
+def test_the_device_timer_measures_elapsed_time():
+    from costcalc.bench import device
+
+    for dev in (
+        device.resolve("cpu", "float32"),
+        device.Device("cuda", _FakeCupy(), "float32", "x"),
+    ):
+        stop = dev.timer()()
+        sum(range(10_000))
+        assert stop() > 0

@@ -94,38 +94,51 @@ def decode_flops(s: Shape, position: int) -> int:
     )
 
 
-def weight_bytes_per_token(s: Shape) -> int:
+def weight_bytes_per_token(s: Shape, itemsize: int = F32) -> int:
     """Weight bytes one decode step reads: every layer, the final norm, head, embedding rows."""
     rows = 2 if s.style is Style.GPT2 else 1
     layers = s.layers * (matrix_params(s) + small_params(s)) + final_norm_params(s)
-    return F32 * (layers + s.vocab * s.d_model + rows * s.d_model)
+    return itemsize * (layers + s.vocab * s.d_model + rows * s.d_model)
 
 
-def kv_bytes(s: Shape, positions: int) -> int:
+def kv_bytes(s: Shape, positions: int, itemsize: int = F32) -> int:
     """Bytes of K and V for ``positions`` positions (all layers)."""
-    return F32 * 2 * s.layers * s.kv_dim * positions
+    return itemsize * 2 * s.layers * s.kv_dim * positions
 
 
-def decode_bytes(s: Shape, position: int) -> int:
+def decode_bytes(s: Shape, position: int, itemsize: int = F32) -> int:
     """Bytes one decode step at ``position`` reads: weights plus the KV cache so far."""
-    return weight_bytes_per_token(s) + kv_bytes(s, position + 1)
+    return weight_bytes_per_token(s, itemsize) + kv_bytes(s, position + 1, itemsize)
 
 
-def mean_decode_bytes(s: Shape, prompt: int, new: int) -> float:
+def mean_decode_bytes(
+    s: Shape, prompt: int, new: int, itemsize: int = F32, batch: int = 1
+) -> float:
     """Bytes per decode step, averaged over ``new`` steps after a ``prompt``-token prompt.
 
     The steps decode positions prompt .. prompt+new-1, so the mean KV length
-    read is prompt + (new - 1)/2 + 1.
+    read is prompt + (new - 1)/2 + 1. A batch of B sequences reads the
+    weights once and B caches.
     """
     mean_position = prompt + (new - 1) / 2
-    return weight_bytes_per_token(s) + F32 * 2 * s.layers * s.kv_dim * (mean_position + 1)
+    kv = itemsize * 2 * s.layers * s.kv_dim * (mean_position + 1)
+    return weight_bytes_per_token(s, itemsize) + batch * kv
 
 
-def memory_needed(s: Shape, prompt: int, new: int, *, head_copy: bool, verify: bool) -> int:
+def memory_needed(
+    s: Shape,
+    prompt: int,
+    new: int,
+    *,
+    head_copy: bool,
+    verify: bool,
+    itemsize: int = F32,
+    batch: int = 1,
+) -> int:
     """Bytes the benchmark holds at its peak (weights, cache, activations), roughly."""
     n = prompt + new
-    weights = F32 * params(s) + (F32 * s.vocab * s.d_model if head_copy else 0)
-    cache = kv_bytes(s, n)
+    weights = itemsize * params(s) + (itemsize * s.vocab * s.d_model if head_copy else 0)
+    cache = kv_bytes(s, n, itemsize) * (1 + batch if batch > 1 else 1)
     rows = n if verify else prompt
     width = 5 * s.d_model + 2 * s.kv_dim + 3 * s.ffn
     block = min(rows, 256)

@@ -64,13 +64,19 @@ class Host:
         return f"{self.hostname} ({self.cpu}, {self.cpus} CPUs)"
 
 
-def _best(fn: Callable[[], object], repeat: int) -> float:
+def _best(fn: Callable[[], object], repeat: int, timer=None) -> float:
+    """The shortest of ``repeat`` runs of ``fn`` after a warm-up (wall time, or the device's)."""
     fn()  # warm-up: first touch, thread start-up
     best = float("inf")
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
+        if timer is None:
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        else:
+            stop = timer()
+            fn()
+            best = min(best, stop())
     return best
 
 
@@ -78,33 +84,41 @@ class Probe:
     """The probes' arrays, allocated once (np.full writes every page; np.zeros
     would map one shared zero page and flatter the bandwidth)."""
 
-    def __init__(self, quick: bool = False) -> None:
-        import numpy as np
-
+    def __init__(self, quick: bool = False, device=None) -> None:
         self.quick = quick
-        self.n, self.nbytes = (256, 4 * 2**20) if quick else (2048, 512 * 2**20)
+        self.device = device
+        if device is None:
+            import numpy as xp
+
+            dtype, itemsize, gpu = xp.float32, 4, False
+        else:
+            xp, dtype, itemsize, gpu = device.xp, device.np_dtype, device.itemsize, device.gpu
+        self._xp = xp
+        self._timer = device.timer() if gpu else None
+        # a GPU needs far larger products to reach its limits: 8192^3 and 2 GiB
+        size = (8192, 2048 * 2**20) if gpu else (2048, 512 * 2**20)
+        self.n, self.nbytes = (256, 4 * 2**20) if quick else size
         n = self.n
-        self._a = np.full((n, n), 0.5, dtype=np.float32)
-        self._b = np.full((n, n), 0.25, dtype=np.float32)
-        self._c = np.empty((n, n), dtype=np.float32)
+        self._a = xp.full((n, n), 0.5, dtype=dtype)
+        self._b = xp.full((n, n), 0.25, dtype=dtype)
+        self._c = xp.empty((n, n), dtype=dtype)
         rows = 256 if quick else 8192
-        cols = self.nbytes // 4 // rows
-        self._w = np.full((rows, cols), 0.5, dtype=np.float32)
-        self._x, self._y = np.full(rows, 0.5, np.float32), np.empty(cols, np.float32)
-        self._xt, self._yt = np.full(cols, 0.5, np.float32), np.empty(rows, np.float32)
+        cols = self.nbytes // itemsize // rows
+        self._w = xp.full((rows, cols), 0.5, dtype=dtype)
+        self._x, self._y = xp.full(rows, 0.5, dtype), xp.empty(cols, dtype)
+        self._xt, self._yt = xp.full(cols, 0.5, dtype), xp.empty(rows, dtype)
         self.matmul: list[float] = []
         self.bandwidth: list[float] = []
 
     def point(self, repeat: int = 3) -> None:
         """One point: the best of ``repeat`` GEMMs, and of ``repeat`` GEMVs each way."""
-        import numpy as np
-
+        xp, timer = self._xp, self._timer
         a, b, c = self._a, self._b, self._c
-        gemm = _best(lambda: np.matmul(a, b, out=c), repeat)
+        gemm = _best(lambda: xp.matmul(a, b, out=c), repeat, timer)
         w, x, y, xt, yt = self._w, self._x, self._y, self._xt, self._yt
         gemv = min(
-            _best(lambda: np.matmul(x, w, out=y), repeat),
-            _best(lambda: np.matmul(w, xt, out=yt), repeat),
+            _best(lambda: xp.matmul(x, w, out=y), repeat, timer),
+            _best(lambda: xp.matmul(w, xt, out=yt), repeat, timer),
         )
         self.matmul.append(2 * self.n**3 / gemm / 1e9)
         self.bandwidth.append(w.nbytes / gemv / 1e9)

@@ -30,7 +30,7 @@ class Projection:
     ttft_s: float
     decode_ms_per_token: float
     decode_tokens_per_s: float
-    memory_bytes: int  # float32 weights and KV cache
+    memory_bytes: int  # weights and KV cache, in the run's dtype
     fits_in_memory: bool | None  # None: memory unknown
     fits_context: bool
     context: int = 0  # KV-cache fill the decode figure is for
@@ -51,7 +51,8 @@ def project(
     ctx = prompt_tokens if context is None else context
     prefill_s = speed.prefill_seconds(shape, prompt_tokens)
     step_s = speed.decode_seconds(shape, ctx, new_tokens)
-    memory = formulas.F32 * formulas.params(shape) + formulas.kv_bytes(shape, ctx + new_tokens)
+    size = speed.itemsize
+    memory = size * formulas.params(shape) + formulas.kv_bytes(shape, ctx + new_tokens, size)
     far = speed.extrapolation(shape, ctx, new_tokens)
     notes = [
         f"{phase} fit: {fit.reason}"

@@ -26,7 +26,9 @@ from functools import partial
 from pathlib import Path
 
 from costcalc.bench import catalog_entry, formulas, presets, require_numpy, speedmodel, threads
+from costcalc.bench import device as device_
 from costcalc.bench.cost import Cost, cost, hourly
+from costcalc.bench.device import Device
 from costcalc.bench.machine import Host, Limits
 from costcalc.bench.presets import Shape
 from costcalc.bench.project import Projection, project
@@ -36,7 +38,8 @@ from costcalc.bench.threads import Blas
 from costcalc.bench.timing import Progress
 from costcalc.errors import BenchError
 
-TOLERANCE = 1e-4  # --verify: max |logits with cache - logits without|
+TOLERANCE = 1e-4  # --verify: max |logits with cache - logits without|, float32
+TOLERANCES = {"float32": TOLERANCE, "float16": 2e-2}  # half precision: ~3 significant digits
 PROBE_REPEAT = 3  # runs per probe point (the best counts)
 HEAD_COPY = False  # keep a (d, vocab) copy of the tied head (measured: no faster here)
 
@@ -66,6 +69,9 @@ class BenchConfig:
     threads: int | None = None  # BLAS threads (None: the library's default)
     context: int | None = None  # decode at this KV-cache fill (default: the prompt's length)
     calibrate: bool = True  # time the calibration pair and fit the speed model
+    device: str = "cpu"  # cpu, cuda or auto (costcalc.bench.device)
+    dtype: str = "float32"  # float32, float16 (GPU), bfloat16 (refused: see device)
+    batch_size: int = 1  # sequences decoded side by side
 
     @property
     def decode_context(self) -> int:
@@ -131,6 +137,9 @@ class BenchResult:
     cost: Cost | None
     saved: str | None
     context: int = 0
+    device: str = "cpu"
+    device_name: str = ""
+    batch_size: int = 1
     blas: Blas | None = None
     speed: SpeedModel | None = None
     calibration: tuple[Calibration, ...] = ()
@@ -150,10 +159,18 @@ def resolve_shape(config: BenchConfig) -> Shape:
 def check(config: BenchConfig, host: Host | None = None) -> tuple[Shape, Decimal | None]:
     """Every user mistake, before anything heavy runs: BenchError with one clear line."""
     shape = resolve_shape(config)
-    for name in ("prompt_tokens", "new_tokens", "repeat"):
+    for name in ("prompt_tokens", "new_tokens", "repeat", "batch_size"):
         value = getattr(config, name)
         if value <= 0:
             raise BenchError(f"{presets.flag(name)} must be a positive whole number, got {value}")
+    if config.device.lower() not in device_.DEVICES:
+        raise BenchError(
+            f"--device must be one of {', '.join(device_.DEVICES)}, got {config.device!r}"
+        )
+    if config.dtype not in device_.DTYPES:
+        raise BenchError(
+            f"--dtype must be one of {', '.join(device_.DTYPES)}, got {config.dtype!r}"
+        )
     if config.seed < 0:
         raise BenchError(f"--seed must be a whole number >= 0, got {config.seed}")
     if config.context is not None:
@@ -189,9 +206,10 @@ def check(config: BenchConfig, host: Host | None = None) -> tuple[Shape, Decimal
         need = memory_needed(config, shape)
         if need > host.memory_available:
             billions = formulas.params(shape) / 1e9
+            where = "this GPU" if config.device == "cuda" else "this machine"
             raise BenchError(
-                f"{shape.name} ({billions:.2f}B parameters, float32) needs about "
-                f"{need / 2**30:.1f} GiB of memory; this machine has "
+                f"{shape.name} ({billions:.2f}B parameters, {config.dtype}) needs about "
+                f"{need / 2**30:.1f} GiB of memory; {where} has "
                 f"{host.memory_available / 2**30:.1f} GiB available"
             )
     return shape, usd_per_hour
@@ -204,6 +222,8 @@ def memory_needed(config: BenchConfig, shape: Shape) -> int:
         config.new_tokens,
         head_copy=HEAD_COPY,
         verify=config.verify,
+        itemsize=device_.DTYPES[config.dtype],
+        batch=config.batch_size,
     )
     # + the probes (sampled while the model is loaded), the interpreter, BLAS
     probe = 5 * 2**20 if config.quick else (512 + 48) * 2**20
@@ -214,10 +234,14 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> BenchRes
     """Measure this machine, then the decoder in ``config``'s shape (BenchError for bad input)."""
     require_numpy()
     host_ = _host()
-    shape, usd_per_hour = check(config, host_)
+    check(config)  # names and sizes first: a typo never waits for a GPU
+    dev = device_.resolve(config.device, config.dtype, host_.cpu)
+    config = replace(config, device=dev.kind)
+    memory = host_ if not dev.gpu else replace(host_, memory_available=device_.gpu_memory(dev))
+    shape, usd_per_hour = check(config, memory)
     nthreads, warning = threads.check_threads(config.threads)
     with threads.limited(nthreads):
-        result = _run(config, shape, usd_per_hour, host_, nthreads, progress)
+        result = _run(config, shape, usd_per_hour, host_, nthreads, dev, progress)
     return replace(result, warnings=(warning,)) if warning else result
 
 
@@ -233,13 +257,14 @@ def _run(
     usd_per_hour: Decimal | None,
     host: Host,
     nthreads: int | None,
+    dev: Device,
     progress: Progress | None,
 ) -> BenchResult:
     from costcalc.bench import machine
 
     if progress:
         progress.phase("measuring this machine", 1)
-    probe = machine.Probe(quick=config.quick)
+    probe = machine.Probe(quick=config.quick, device=dev)
     probe.point(repeat=PROBE_REPEAT)
     if progress:
         progress.advance()
@@ -253,7 +278,9 @@ def _run(
     if progress:
         progress.phase(f"building {shape.name}", 1)
     P, N, ctx = config.prompt_tokens, config.new_tokens, config.decode_context
-    decoder = Decoder(shape, max_tokens=max(P, ctx) + N + 1, seed=config.seed, head_copy=HEAD_COPY)
+    decoder = Decoder(
+        shape, max_tokens=max(P, ctx) + N + 1, seed=config.seed, head_copy=HEAD_COPY, device=dev
+    )
     rng = np.random.default_rng(config.seed + 1)
     prompt = rng.integers(0, shape.vocab, size=P)
     if progress:
@@ -268,20 +295,21 @@ def _run(
         progress,
         after_each=partial(probe.point, repeat=PROBE_REPEAT),
         context=config.context,
+        batch=config.batch_size,
     )
 
     verification = None
     if config.verify:
         if progress:
             progress.phase("verifying the KV cache", 1)
-        verification = verify(decoder, prompt, N)
+        verification = verify(decoder, prompt, N, TOLERANCES[dev.dtype])
         if progress:
             progress.advance()
     del decoder
 
     calibration: tuple[Calibration, ...] = ()
     if config.calibrate:
-        calibration = _calibrate(config, shape, probe, progress)
+        calibration = _calibrate(config, shape, probe, dev, progress)
     limits = probe.limits()
     del probe
 
@@ -297,19 +325,21 @@ def _run(
         gflops=flops / prefill_s / 1e9,
     )
     step_p50 = median(times.step_s)
-    nbytes = formulas.mean_decode_bytes(shape, ctx, N)
+    B = config.batch_size
+    nbytes = formulas.mean_decode_bytes(shape, ctx, N, dev.itemsize, B)
     decode = Decode(
         tokens=N,
         ms_per_token_p50=step_p50 * 1e3,
         ms_per_token_p95=percentile(times.step_s, 95) * 1e3,
-        tokens_per_s=len(times.step_s) / sum(times.step_s),
+        tokens_per_s=B * len(times.step_s) / sum(times.step_s),
         efficiency=nbytes / step_p50 / 1e9 / limits.bandwidth_gbs,
         efficiency_vs_peak=nbytes / step_p50 / 1e9 / limits.bandwidth_gbs_peak,
         bytes_per_token=nbytes,
         gbs=nbytes / step_p50 / 1e9,
     )
     main = Calibration(shape, P, N, prefill_s, step_p50)
-    speed = fit_speed(limits, (main, *calibration), context=ctx)
+    # a batch's step is no batch-1 step: the decode fit then rests on the calibration pair
+    speed = fit_speed(limits, (main, *calibration), context=ctx, itemsize=dev.itemsize, batch=B)
 
     names = config.projections
     if names is None:
@@ -334,16 +364,16 @@ def _run(
     saved = None
     if config.save is not None and price is not None:
         text = catalog_entry.pricing_yaml(
-            model_id=shape.name,
+            model_id=model_id(shape.name, dev),
             context_window=shape.ctx,
             usd_per_1m_input=price.usd_per_1m_input,
             usd_per_1m_output=price.usd_per_1m_output,
             ttft_s=step_p50,
             output_tps=decode.tokens_per_s,
             prefill_tps=prefill.tokens_per_s,
-            source=f"costcalc bench on {host.label}",
+            source=f"costcalc bench on {dev.name if dev.gpu else host.label}",
             notes=(
-                f"{shape.name}, float32, random weights, batch 1, {P}-token prompt, "
+                f"{shape.name}, {dev.dtype}, random weights, batch {B}, {P}-token prompt, "
                 f"{N} new tokens at a {ctx}-token context, at ${usd_per_hour} an hour; ttft_s "
                 f"is one forward step (a 1-token prompt), estimate adds input tokens / "
                 f"prefill_tps; a {P}-token prompt measured {prefill_s:.4g} s"
@@ -356,7 +386,7 @@ def _run(
         preset=shape.name,
         shape=shape,
         params=formulas.params(shape),
-        dtype="float32",
+        dtype=dev.dtype,
         seed=config.seed,
         machine=limits,
         host=host,
@@ -371,7 +401,18 @@ def _run(
         blas=blas,
         speed=speed,
         calibration=calibration,
+        device=dev.kind,
+        device_name=dev.name,
+        batch_size=B,
     )
+
+
+def model_id(preset: str, dev: Device) -> str:
+    """``<preset>`` on a CPU, ``<preset>@<gpu>`` on a GPU (lower case, no spaces)."""
+    if not dev.gpu:
+        return preset
+    slug = "-".join(dev.name.lower().replace("nvidia", "").split())
+    return f"{preset}@{slug}"
 
 
 CALIBRATION_PROMPT = 128  # tokens prefilled by each calibration shape
@@ -379,7 +420,9 @@ CALIBRATION_NEW = 16  # decode steps timed by each
 CALIBRATION_REPEAT = 2
 
 
-def _calibrate(config: BenchConfig, shape: Shape, probe, progress) -> tuple[Calibration, ...]:
+def _calibrate(
+    config: BenchConfig, shape: Shape, probe, dev: Device, progress
+) -> tuple[Calibration, ...]:
     """Time the calibration pair (short runs), sampling the limits after each."""
     import numpy as np
 
@@ -394,7 +437,7 @@ def _calibrate(config: BenchConfig, shape: Shape, probe, progress) -> tuple[Cali
         if progress:
             progress.phase(f"calibrating on {cal.name}", 1)
         P, N = min(CALIBRATION_PROMPT, cal.ctx // 2), CALIBRATION_NEW
-        decoder = Decoder(cal, max_tokens=P + N + 1, seed=config.seed)
+        decoder = Decoder(cal, max_tokens=P + N + 1, seed=config.seed, device=dev)
         prompt = np.random.default_rng(config.seed + 2).integers(0, cal.vocab, size=P)
         times = time_decoder(
             decoder,
@@ -410,8 +453,19 @@ def _calibrate(config: BenchConfig, shape: Shape, probe, progress) -> tuple[Cali
     return tuple(out)
 
 
-def fit_speed(limits: Limits, runs: tuple[Calibration, ...], *, context: int) -> SpeedModel:
-    """The speed model fitted on every run (the first is the shape asked for, at ``context``)."""
+def fit_speed(
+    limits: Limits,
+    runs: tuple[Calibration, ...],
+    *,
+    context: int,
+    itemsize: int = formulas.F32,
+    batch: int = 1,
+) -> SpeedModel:
+    """The speed model fitted on every run (the first is the shape asked for, at ``context``).
+
+    The first run's decode joins the fit only at batch 1: the model is of one
+    sequence's step.
+    """
     g, b = limits.matmul_gflops, limits.bandwidth_gbs
     prefill = [
         speedmodel.prefill_sample(r.shape.name, r.shape, r.prompt_tokens, r.prefill_s, g)
@@ -425,13 +479,24 @@ def fit_speed(limits: Limits, runs: tuple[Calibration, ...], *, context: int) ->
             r.new_tokens,
             r.step_s,
             b,
+            itemsize,
         )
         for i, r in enumerate(runs)
     ]
-    return SpeedModel(g, b, speedmodel.fit(prefill), speedmodel.fit(decode))
+    if batch == 1:
+        decode_fit = speedmodel.fit(decode)
+    elif len(decode) > 1:
+        decode_fit = speedmodel.fit(decode[1:])
+    else:
+        decode_fit = replace(
+            speedmodel.fit(decode),
+            reliable=False,
+            reason=f"decode timed at batch {batch} only (calibrate for batch-1 projections)",
+        )
+    return SpeedModel(g, b, speedmodel.fit(prefill), decode_fit, itemsize)
 
 
-def verify(decoder, prompt, new: int) -> Verification:
+def verify(decoder, prompt, new: int, tolerance: float = TOLERANCE) -> Verification:
     """Greedy decode with the KV cache vs. one recompute of the whole sequence without it.
 
     The recompute is causal, so its logits at position j are exactly those of
@@ -441,10 +506,14 @@ def verify(decoder, prompt, new: int) -> Verification:
 
     tokens, cached = decoder.generate(prompt, new, keep_logits=True)
     sequence = np.concatenate([np.asarray(prompt), np.asarray(tokens[:-1])])
-    full = decoder.forward_full(sequence, last=new + 1)
+    full = decoder.dev.to_host(decoder.forward_full(sequence, last=new + 1)).astype(np.float32)
+    cached = decoder.dev.to_host(cached).astype(np.float32)
     diff = float(np.max(np.abs(full - cached)))
     match = bool(np.array_equal(np.argmax(full, axis=1), np.asarray(tokens)))
     finite = bool(np.isfinite(cached).all())
     return Verification(
-        ok=finite and match and diff <= TOLERANCE, max_abs_diff=diff, tokens_match=match
+        ok=finite and match and diff <= tolerance,
+        max_abs_diff=diff,
+        tokens_match=match,
+        tolerance=tolerance,
     )

@@ -152,6 +152,7 @@ class SpeedModel:
     bandwidth_gbs: float
     prefill: PhaseFit
     decode: PhaseFit
+    itemsize: int = formulas.F32  # bytes per number (float32: 4, float16: 2)
 
     def prefill_seconds(self, shape: Shape, tokens: int) -> float:
         work = formulas.prefill_flops(shape, tokens) / (self.matmul_gflops * 1e9)
@@ -159,19 +160,29 @@ class SpeedModel:
 
     def decode_seconds(self, shape: Shape, context: int, new: int = 1) -> float:
         """Mean seconds per decode step for ``new`` steps after ``context`` cached positions."""
-        work = formulas.mean_decode_bytes(shape, context, new) / (self.bandwidth_gbs * 1e9)
+        work = formulas.mean_decode_bytes(shape, context, new, self.itemsize) / (
+            self.bandwidth_gbs * 1e9
+        )
         return self.decode.predict(work, decode_ops(shape))
 
     def extrapolation(self, shape: Shape, context: int, new: int) -> float:
         """How far beyond the fitted shapes ``shape`` lies: decode work over the largest."""
-        work = formulas.mean_decode_bytes(shape, context, new) / (self.bandwidth_gbs * 1e9)
+        work = formulas.mean_decode_bytes(shape, context, new, self.itemsize) / (
+            self.bandwidth_gbs * 1e9
+        )
         return work / self.decode.largest_work_s
 
 
 def decode_sample(
-    name: str, shape: Shape, context: int, new: int, seconds: float, bandwidth_gbs: float
+    name: str,
+    shape: Shape,
+    context: int,
+    new: int,
+    seconds: float,
+    bandwidth_gbs: float,
+    itemsize: int = formulas.F32,
 ) -> Sample:
-    work = formulas.mean_decode_bytes(shape, context, new) / (bandwidth_gbs * 1e9)
+    work = formulas.mean_decode_bytes(shape, context, new, itemsize) / (bandwidth_gbs * 1e9)
     return Sample(name, work, decode_ops(shape), seconds)
 
 

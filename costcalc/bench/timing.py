@@ -7,7 +7,6 @@ fed back, as in real generation.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,42 +38,62 @@ def time_decoder(
     progress: Progress | None = None,
     after_each: Callable[[], None] | None = None,
     context: int | None = None,
+    batch: int = 1,
 ) -> Timings:
     """Warm up, then ``repeat`` x (prefill + ``new`` steps); ``after_each`` runs after each.
 
     With ``context`` (at least the prompt's length) the decode steps start at
     that position, as if ``context`` tokens were already in the KV cache: the
     cache between the prompt and ``context`` holds whatever it held (a step's
-    time does not depend on the values it reads).
-    """
-    import numpy as np
+    time does not depend on the values it reads). With ``batch`` > 1 each
+    step decodes that many copies of the sequence side by side.
 
-    argmax = np.argmax
-    clock = time.perf_counter
+    Times come from the decoder's device (CUDA events on a GPU). Greedy
+    tokens are read back after every step, as a server must to stream them.
+    """
+    dev = decoder.dev
+    argmax = dev.xp.argmax
+    timer = dev.timer()
+
+    def first(logits) -> int:
+        return int(argmax(logits))
+
+    def decode_one(token):
+        if batch == 1:
+            return int(argmax(decoder.step(token)))
+        return dev.to_host(argmax(decoder.step_batch(token), axis=1))
+
+    def start_decode(token: int):
+        if context is not None and context > decoder.length:
+            decoder.seek(context)
+        if batch == 1:
+            return token
+        decoder.start_batch(batch)
+        return [token] * batch
+
     if progress:
         progress.phase("warm-up", 1)
     decoder.reset()
-    token = int(argmax(decoder.prefill(prompt)))
+    token = start_decode(first(decoder.prefill(prompt)))
     for _ in range(min(WARMUP_STEPS, new)):
-        token = int(argmax(decoder.step(token)))
+        token = decode_one(token)
     if progress:
         progress.advance()
         progress.phase("prefill + decode", repeat * (new + 1))
     prefill, steps, decode = [], [], []
     for _ in range(repeat):
         decoder.reset()
-        t0 = clock()
-        token = int(argmax(decoder.prefill(prompt)))
-        prefill.append(clock() - t0)
-        if context is not None and context > decoder.length:
-            decoder.seek(context)
+        stop = timer()
+        token = first(decoder.prefill(prompt))
+        prefill.append(stop())
+        token = start_decode(token)
         if progress:
             progress.advance()
         run = []
         for _ in range(new):
-            t0 = clock()
-            token = int(argmax(decoder.step(token)))
-            run.append(clock() - t0)
+            stop = timer()
+            token = decode_one(token)
+            run.append(stop())
             if progress:
                 progress.advance()
         steps += run

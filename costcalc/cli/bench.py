@@ -105,6 +105,15 @@ def bench_cmd(
         "--context",
         help="Decode with this many positions in the KV cache (default: the prompt's length).",
     ),
+    device: str = typer.Option(
+        "cpu", "--device", help="cpu, cuda (an NVIDIA GPU through CuPy) or auto."
+    ),
+    dtype: str = typer.Option(
+        "float32", "--dtype", help="float32, float16 (GPU only) or bfloat16 (see the README)."
+    ),
+    batch_size: int = typer.Option(
+        1, "--batch-size", help="Sequences decoded side by side (tokens/s as a server batches)."
+    ),
     calibrate: bool = typer.Option(
         True,
         "--calibrate/--no-calibrate",
@@ -150,6 +159,9 @@ def bench_cmd(
         threads=threads,
         context=context,
         calibrate=calibrate,
+        device=device,
+        dtype=dtype,
+        batch_size=batch_size,
     )
     if sys.stderr.isatty():
         with _Bar() as bar:

@@ -18,6 +18,8 @@ def as_dict(r: BenchResult) -> dict:
         "preset": r.preset,
         "params": r.params,
         "dtype": r.dtype,
+        "device": {"kind": r.device, "name": r.device_name},
+        "batch_size": r.batch_size,
         "shape": r.shape.describe(),
         "seed": r.seed,
         "machine": {
@@ -241,8 +243,11 @@ def _title(r: BenchResult) -> str:
     blas = ""
     if r.blas is not None and r.blas.library:
         blas = f", {r.blas.library} with {r.blas.threads} thread(s)"
+    batch = f", batch {r.batch_size}" if r.batch_size > 1 else ""
+    if r.device == "cuda":
+        return f"{r.preset}: {_params(r.params)} parameters, {r.dtype}{batch}, on {r.device_name}"
     return (
-        f"{r.preset}: {_params(r.params)} parameters, {r.dtype}, on {r.host.cpu} "
+        f"{r.preset}: {_params(r.params)} parameters, {r.dtype}{batch}, on {r.host.cpu} "
         f"({r.host.cpus} CPUs{blas}){quick}"
     )
 
