@@ -13,7 +13,6 @@ from costcalc.choices import UsageEngine
 from costcalc.usage import By, price_usage
 from costcalc.usage.groups import bucket
 from costcalc.usage.scan import scan_files
-from costcalc.usage.shapes import SHAPES
 
 pytest.importorskip("duckdb")
 
@@ -113,8 +112,3 @@ def test_splitting_a_log_in_two_files_never_changes_the_total(tmp_path, lines, d
 def test_a_bucket_is_above_a_cut_exactly_when_the_input_is():
     cuts = (100, 200)
     assert [bucket(n, cuts) for n in (0, 100, 101, 200, 201)] == [0, 0, 101, 101, 201]
-
-
-def test_every_shape_has_its_top_keys():
-    for shape in SHAPES.values():
-        assert shape.top_keys()

@@ -156,3 +156,23 @@ def test_llm_logs_db(tmp_path, catalog):
     assert report.bad_rows == 1
     assert "no token counts" in report.problems[0].reason
     assert [u.model for u in report.unknown] == ["my-local-model"]
+
+
+def test_parquet_with_a_column_mapping_typed_columns(tmp_path, catalog):
+    import duckdb
+
+    path = tmp_path / "spend.parquet"
+    duckdb.sql(
+        f"""COPY (SELECT * FROM (VALUES
+              ('gpt-4o', 1000::BIGINT, 400::BIGINT, 200.0::DOUBLE, TIMESTAMP '2025-11-03 10:00'),
+              ('gpt-4o', 10, 0, 1.5, TIMESTAMP '2025-11-03 11:00'),
+              ('gpt-4o', -1, 0, 1, TIMESTAMP '2025-11-03 12:00')
+            ) AS t(m, p, c, o, ts)) TO '{path}' (FORMAT parquet)"""
+    )
+    from costcalc.usage.mapping import parse_columns
+
+    mapping = parse_columns("model=m,input=p,cached=c,output=o,time=ts")
+    report = run([path], catalog, mapping=mapping, by=By("day"))
+    # 600 x 2.5 + 400 x 1.25 + 200 x 10 = 4000; the fractional and negative rows are bad
+    assert [(ln.key, ln.cost) for ln in report.lines] == [("2025-11-03", D("0.004"))]
+    assert report.bad_rows == 2

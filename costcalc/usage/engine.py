@@ -11,6 +11,7 @@ or null is 0; cache reads and writes cannot exceed the input.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,11 @@ from pathlib import Path
 from costcalc.errors import CostcalcError, InputError
 from costcalc.usage.groups import GroupKey, Groups, Sums
 from costcalc.usage.mapping import ColumnMap
+from costcalc.usage.record import MAX_EPOCH
 from costcalc.usage.shapes import Shape, Term
 
 INSTALL_HINT = "pip install 'costcalc[logs]' (or use --engine python, slower)"
 FIELDS = ("input", "cached", "write_5m", "write_1h", "output", "reasoning")
-MAX_EPOCH = 253402300799  # 9999-12-31
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
@@ -65,114 +66,169 @@ def check_tag_path(tag: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- JSON lines
 
 
-def _json_at(path: tuple[str, ...]) -> str:
-    col = quote_ident(path[0])
-    if len(path) == 1:
-        return col
-    return f"json_extract({col}, {quote_text('$.' + '.'.join(path[1:]))})"
+Tree = dict  # key -> subtree, or None for a JSON leaf
 
 
-def _first(term: Term, root: tuple[str, ...]) -> str:
-    """The first alternative that is present and not JSON null."""
-    if not term:
-        return "NULL::JSON"
-    parts = []
-    for p in term:
-        e = _json_at(root + p)
-        parts.append(f"CASE WHEN json_type({e}) <> 'NULL' THEN {e} END")
-    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+def _tree(paths: list[tuple[str, ...]]) -> Tree:
+    """The keys read, as nested STRUCTs with JSON leaves: each line is parsed once.
+
+    A key read both as a value and as an object stays a JSON leaf (read deeper
+    with json_extract).
+    """
+    tree: Tree = {}
+    for path in sorted(set(paths), key=len):
+        node = tree
+        for i, key in enumerate(path):
+            last = i == len(path) - 1
+            if key in node and node[key] is None:
+                break  # a leaf already: deeper keys are read from its JSON
+            if last:
+                node.setdefault(key, None)
+            else:
+                node = node.setdefault(key, {})
+    return tree
 
 
-def _text(expr: str) -> str:
-    value = f"json_extract_string({expr}, '$')"
+def _type(node: Tree | None) -> str:
+    if node is None:
+        return "JSON"
+    return "STRUCT(" + ", ".join(f"{quote_ident(k)} {_type(v)}" for k, v in node.items()) + ")"
+
+
+def _at(tree: Tree, path: tuple[str, ...]) -> tuple[str, bool]:
+    """(SQL expression, is a JSON leaf) for a path."""
+    expr, node = quote_ident(path[0]), tree[path[0]]
+    for i, key in enumerate(path[1:], start=1):
+        if node is None:
+            return f"json_extract({expr}, {quote_text('$.' + '.'.join(path[i:]))})", True
+        expr, node = f"{expr}[{quote_text(key)}]", node[key]
+    return expr, node is None
+
+
+def _paths(shape: Shape, tag: tuple[str, ...] | None) -> list[tuple[str, ...]]:
+    root = shape.root
+    paths = [root + p for p in (*shape.model, *shape.time, *shape.service_tier)]
+    paths += [root + p for terms in shape.fields.values() for term in terms for p in term]
+    if shape.ok:
+        paths.append(shape.ok[0])
+    if tag:
+        paths.append(root + tag)
+    return paths
+
+
+class _Leaves:
+    """Each JSON leaf read once, as its JSON text (``null`` for JSON null)."""
+
+    def __init__(self, tree: Tree, root: tuple[str, ...]) -> None:
+        self.tree, self.root = tree, root
+        self.names: dict[tuple[str, ...], str] = {}
+
+    def first(self, term: Term) -> str:
+        """The JSON text of the first alternative present and not null (SQL NULL if none)."""
+        parts = []
+        for p in term:
+            path = self.root + p
+            if path not in self.names:
+                self.names[path] = f"l{len(self.names)}"
+            parts.append(f"nullif({self.names[path]}, 'null')")
+        if not parts:
+            return "NULL::VARCHAR"
+        return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+    def select(self) -> list[str]:
+        return [f"CAST({_at(self.tree, p)[0]} AS VARCHAR) AS {n}" for p, n in self.names.items()]
+
+
+def _string(text: str) -> str:
+    """A JSON string's value; '' for anything else or a blank string.
+
+    Strings without escapes (nearly all) are cut from the JSON text; others parsed.
+    """
+    value = (
+        f"CASE WHEN contains({text}, '\\') THEN json_extract_string({text}, '$') "
+        f"ELSE {text}[2:-2] END"
+    )
+    return f"CASE WHEN left({text}, 1) = '\"' AND trim({value}) <> '' THEN {value} ELSE '' END"
+
+
+def _scalar(text: str) -> str:
+    """A JSON scalar as text (a string's value, a number's JSON text); '' otherwise."""
     return (
-        f"CASE WHEN json_type({expr}) = 'VARCHAR' AND trim({value}) <> '' THEN {value} ELSE '' END"
+        f"CASE WHEN {text} IS NULL OR left({text}, 1) IN ('{{', '[') THEN '' "
+        f"WHEN left({text}, 1) = '\"' THEN json_extract_string({text}, '$') ELSE {text} END"
     )
 
 
-def _scalar_text(expr: str) -> str:
-    return (
-        f"CASE WHEN {expr} IS NULL OR json_type({expr}) IN ('NULL', 'OBJECT', 'ARRAY') THEN '' "
-        f"WHEN json_type({expr}) = 'VARCHAR' THEN json_extract_string({expr}, '$') "
-        f"ELSE CAST({expr} AS VARCHAR) END"
-    )
-
-
-def _time(expr: str, epoch: bool) -> str:
-    iso = f"TRY_CAST(json_extract_string({expr}, '$') AS TIMESTAMPTZ)"
+def _day(text: str, epoch: bool) -> str:
+    """The UTC date of an ISO 8601 string, or of seconds since 1970 (epoch shapes)."""
+    iso = f"CAST(TRY_CAST(json_extract_string({text}, '$') AS TIMESTAMPTZ) AS DATE)"
     if not epoch:
-        return f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN {iso} END"
-    num = f"TRY_CAST({expr} AS DOUBLE)"
+        return f"CASE WHEN left({text}, 1) = '\"' THEN {iso} END"
+    num = f"TRY_CAST({text} AS DOUBLE)"
     return (
-        f"CASE WHEN json_type({expr}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') "
-        f"AND {num} BETWEEN 0 AND {MAX_EPOCH} THEN to_timestamp({num}) "
-        f"WHEN json_type({expr}) = 'VARCHAR' THEN {iso} END"
+        f"CASE WHEN left({text}, 1) = '\"' THEN {iso} WHEN {text} IN ('true', 'false') THEN NULL "
+        f"WHEN {num} BETWEEN 0 AND {MAX_EPOCH} "
+        f"THEN DATE '1970-01-01' + CAST(floor({num} / 86400) AS INTEGER) END"
     )
 
 
 def jsonl_select(shape: Shape, source_sql: str, tag: tuple[str, ...] | None) -> str:
-    """One row per line: status, model, time, tier, tag and the neutral token fields."""
-    root = shape.root
+    """One row per line: status, model, time, tier, tag and the neutral token fields.
+
+    A token is valid when absent, null, or JSON text that is a whole number
+    >= 0 below 2**63 written as plain digits (so 1.5, 1e3, "12" and true are not).
+    """
+    leaves = _Leaves(_tree(_paths(shape, tag)), shape.root)
     terms, cols = [], []
     for name in FIELDS:
         parts = []
         for term in shape.fields.get(name, ()):
-            i = len(terms)
-            terms.append(f"{_first(term, root)} AS t{i}")
-            parts.append(i)
+            parts.append(len(terms))
+            terms.append(leaves.first(term))
         cols.append((name, parts))
-    usage = _json_at(root + shape.usage)
-    ok = "TRUE"
+    texts = [f"{t} AS t{i}" for i, t in enumerate(terms)]
+    texts.append(f"{leaves.first(shape.model)} AS model_text")
+    texts.append(f"{leaves.first(shape.time)} AS time_text")
+    texts.append(f"{leaves.first(shape.service_tier)} AS tier_text")
+    texts.append(f"{leaves.first((tag,)) if tag else 'NULL::VARCHAR'} AS tag_text")
+    usage, leaf = _at(leaves.tree, shape.root + shape.usage)
+    has_usage = f"json_type({usage}) = 'OBJECT'" if leaf else f"{usage} IS NOT NULL"
+    ok = "NULL::VARCHAR"
     if shape.ok is not None:
-        path, want = shape.ok
-        ok = f"json_extract_string({_json_at(path)}, '$')"
-    raw = ",\n    ".join(
-        [
-            *terms,
-            f"{_text(_first(shape.model, root))} AS model",
-            f"{_time(_first(shape.time, root), shape.time_epoch)} AS ts"
-            if shape.time
-            else "NULL::TIMESTAMPTZ AS ts",
-            f"lower({_text(_first(shape.service_tier, root))}) AS service_tier"
-            if shape.service_tier
-            else "'' AS service_tier",
-            f"{_scalar_text(_first((tag,), root))} AS tag" if tag else "'' AS tag",
-            f"coalesce(json_type({usage}) = 'OBJECT', FALSE) AS has_usage",
-            f"{ok} AS ok_value",
-        ]
-    )
+        ok = f"CAST({_at(leaves.tree, shape.ok[0])[0]} AS VARCHAR)"
+    numbers = [f"TRY_CAST(t{i} AS BIGINT) AS n{i}" for i in range(len(terms))]
     valid = " AND ".join(
-        f"(t{i} IS NULL OR json_type(t{i}) = 'UBIGINT')" for i in range(len(terms))
+        f"(t{i} IS NULL OR (n{i} >= 0 AND CAST(n{i} AS VARCHAR) = t{i}))" for i in range(len(terms))
     )
     sums = []
     for name, parts in cols:
-        expr = " + ".join(
-            f"(CASE WHEN json_type(t{i}) = 'UBIGINT' THEN t{i}::UBIGINT ELSE 0 END)::HUGEINT"
-            for i in parts
-        )
+        expr = " + ".join(f"coalesce(n{i}, 0)::HUGEINT" for i in parts)
         sums.append(f"{expr or '0::HUGEINT'} AS {name}")
+    status = f"CASE WHEN has_usage AND {valid or 'TRUE'} THEN 'ok' ELSE 'bad' END"
     if shape.ok is not None:
-        want = shape.ok[1]
+        want = json.dumps(shape.ok[1])
         status = (
-            f"CASE WHEN ok_value IS NULL THEN 'bad' "
-            f"WHEN ok_value <> {quote_text(str(want))} THEN 'unbilled' "
-            f"WHEN has_usage AND {valid or 'TRUE'} THEN 'ok' ELSE 'bad' END"
+            f"CASE WHEN ok_text IS NULL OR ok_text = 'null' THEN 'bad' "
+            f"WHEN ok_text <> {quote_text(want)} THEN 'unbilled' ELSE {status} END"
         )
-    else:
-        status = f"CASE WHEN has_usage AND {valid or 'TRUE'} THEN 'ok' ELSE 'bad' END"
     batch = "TRUE" if shape.batch else "FALSE"
-    return (
-        f"SELECT {status} AS status, model, ts, service_tier, tag, {batch} AS batch_col, "
-        f"1::HUGEINT AS requests, {', '.join(sums)}\n"
-        f"FROM (SELECT\n    {raw}\n  FROM {source_sql}) AS raw"
-    )
+    day = _day("time_text", shape.time_epoch) if shape.time else "NULL::DATE"
+    tier = f"lower({_string('tier_text')})" if shape.service_tier else "''"
+    tag_sql = _scalar("tag_text") if tag else "''"
+    nl = ",\n    "
+    return f"""SELECT {status} AS status, {_string("model_text")} AS model, {day} AS day,
+  {tier} AS service_tier, {tag_sql} AS tag, {batch} AS batch_col, 1::HUGEINT AS requests,
+  {", ".join(sums)}
+FROM (SELECT *, {", ".join(numbers) or "NULL AS n0"}
+  FROM (SELECT {nl.join(texts)}, has_usage, ok_text
+    FROM (SELECT {nl.join(leaves.select())},
+      coalesce({has_usage}, FALSE) AS has_usage, {ok} AS ok_text
+      FROM {source_sql}) AS leaves) AS terms) AS numbers"""
 
 
 def jsonl_source(path: Path, shape: Shape, tag: tuple[str, ...] | None) -> str:
-    keys = shape.top_keys()
-    if tag:
-        keys = sorted({*keys, ((shape.root + tag)[0])})
-    columns = ", ".join(f"{quote_text(k)}: 'JSON'" for k in keys)
+    tree = _tree(_paths(shape, tag))
+    columns = ", ".join(f"{quote_text(k)}: {quote_text(_type(v))}" for k, v in tree.items())
     return (
         f"read_json({quote_text(str(path))}, format = 'newline_delimited', "
         f"columns = {{{columns}}}, ignore_errors = true, maximum_object_size = 67108864)"
@@ -182,11 +238,25 @@ def jsonl_source(path: Path, shape: Shape, tag: tuple[str, ...] | None) -> str:
 # ---------------------------------------------------------------- mapped tables
 
 
-def _int_col(column: str | None) -> tuple[str, str]:
-    """(value, valid) expressions for a mapped token column."""
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
+_INTEGERS += ("UINTEGER", "UBIGINT", "UHUGEINT")
+_FRACTIONS = ("FLOAT", "DOUBLE", "REAL")
+
+
+def _int_col(column: str | None, sql_type: str = "VARCHAR") -> tuple[str, str]:
+    """(value, valid) expressions for a mapped token column of a given SQL type."""
     if column is None:
         return "0::HUGEINT", "TRUE"
-    v = f"trim(CAST({quote_ident(column)} AS VARCHAR))"
+    c = quote_ident(column)
+    if sql_type in _INTEGERS:
+        return (
+            f"coalesce({c}, 0)::HUGEINT",
+            f"({c} IS NULL OR ({c} >= 0 AND {c} < 2::HUGEINT ** 63))",
+        )
+    if sql_type in _FRACTIONS or sql_type.startswith("DECIMAL"):
+        valid = f"({c} IS NULL OR ({c} >= 0 AND {c} = floor({c}) AND {c} < 9.2e18))"
+        return f"(CASE WHEN {valid} THEN coalesce({c}, 0) ELSE 0 END)::HUGEINT", valid
+    v = f"trim(CAST({c} AS VARCHAR))"
     whole = f"TRY_CAST(split_part({v}, '.', 1) AS BIGINT)"
     valid = (
         f"({v} IS NULL OR {v} = '' OR "
@@ -196,31 +266,38 @@ def _int_col(column: str | None) -> tuple[str, str]:
     return value, valid
 
 
-def table_select(m: ColumnMap, source_sql: str, tag: str | None) -> str:
+def _day_col(column: str, sql_type: str) -> str:
+    c = quote_ident(column)
+    if sql_type.startswith("TIMESTAMP") or sql_type == "DATE":
+        return f"CAST({c} AS DATE)"
+    return f"CAST(TRY_CAST(CAST({c} AS VARCHAR) AS TIMESTAMPTZ) AS DATE)"
+
+
+def table_select(
+    m: ColumnMap, source_sql: str, tag: str | None, types: dict[str, str] | None = None
+) -> str:
+    """One row per table row, from the mapped columns (``types``: SQL type per column)."""
+    types = types or {}
     sums, checks = [], []
-    for name in FIELDS:
-        value, valid = _int_col(m.get(name))
+    for name in (*FIELDS, "requests"):
+        column = m.get(name)
+        value, valid = _int_col(column, types.get(column or "", "VARCHAR"))
+        if name == "requests" and column is None:
+            value = "1::HUGEINT"
         sums.append(f"{value} AS {name}")
-        checks.append(valid)
-    if m.get("requests") is None:
-        sums.append("1::HUGEINT AS requests")
-    else:
-        value, valid = _int_col(m.get("requests"))
-        sums.append(f"{value} AS requests")
         checks.append(valid)
 
     def text(field: str) -> str:
         col = m.get(field)
         return "''" if col is None else f"coalesce(trim(CAST({quote_ident(col)} AS VARCHAR)), '')"
 
-    time = "NULL::TIMESTAMPTZ"
-    if m.get("time"):
-        time = f"TRY_CAST(CAST({quote_ident(m.get('time'))} AS VARCHAR) AS TIMESTAMPTZ)"
+    time = m.get("time")
+    day = "NULL::DATE" if time is None else _day_col(time, types.get(time, "VARCHAR"))
     batch = f"lower({text('batch')}) IN ('1', 'true', 'yes', 't', 'y')"
     tag_sql = f"coalesce(CAST({quote_ident(tag)} AS VARCHAR), '')" if tag else "''"
     return (
         f"SELECT CASE WHEN {' AND '.join(checks)} THEN 'ok' ELSE 'bad' END AS status, "
-        f"{text('model')} AS model, {time} AS ts, lower({text('service_tier')}) AS service_tier, "
+        f"{text('model')} AS model, {day} AS day, lower({text('service_tier')}) AS service_tier, "
         f"{tag_sql} AS tag, {batch} AS batch_col, {', '.join(sums)}\nFROM {source_sql}"
     )
 
@@ -231,13 +308,20 @@ def table_source(path: Path, kind: str) -> str:
     return f"read_csv({quote_text(str(path))}, header = true, all_varchar = true)"
 
 
-def parquet_columns(path: Path) -> list[str]:
+def parquet_types(path: Path) -> dict[str, str]:
+    """Each column's SQL type, in file order."""
     con = connect()
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {table_source(path, 'parquet')}").fetchall()
     except duckdb_module().Error:
         raise InputError(f"{path}: cannot read it as Parquet") from None
-    return [r[0] for r in rows]
+    finally:
+        con.close()
+    return {r[0]: str(r[1]) for r in rows}
+
+
+def parquet_columns(path: Path) -> list[str]:
+    return list(parquet_types(path))
 
 
 # ---------------------------------------------------------------- aggregation
@@ -258,7 +342,7 @@ checked AS (
   SELECT *, CASE WHEN status = 'ok' AND NOT ({consistent}) THEN 'bad' ELSE status END AS st
   FROM rows)
 SELECT st, model, {bucket_sql(cuts)} AS tier_input, (batch_col OR service_tier = 'batch') AS batch,
-  service_tier, CAST(ts AS DATE) AS day, tag, count(*) AS lines, sum(requests), {sums}
+  service_tier, day, tag, count(*) AS lines, sum(requests), {sums}
 FROM checked GROUP BY ALL"""
 
 
@@ -268,7 +352,8 @@ def scan(src, cuts: tuple[int, ...], tag: str | None) -> tuple[Groups, ScanCount
         tag_path = check_tag_path(tag) if tag else None
         select = jsonl_select(src.shape, jsonl_source(src.path, src.shape, tag_path), tag_path)
     else:
-        select = table_select(src.mapping, table_source(src.path, src.kind), tag)
+        types = parquet_types(src.path) if src.kind == "parquet" else None
+        select = table_select(src.mapping, table_source(src.path, src.kind), tag, types)
     con = connect()
     try:
         rows = con.execute(aggregate_sql(select, cuts)).fetchall()
@@ -288,10 +373,10 @@ def scan(src, cuts: tuple[int, ...], tag: str | None) -> tuple[Groups, ScanCount
         if st == "unbilled":
             counts.not_billed += lines
             continue
-        key = GroupKey(model, tier, bool(batch_flag), tier_name or "", _day(day), tag_v or "")
+        key = GroupKey(model, tier, bool(batch_flag), tier_name or "", _as_date(day), tag_v or "")
         groups.setdefault(key, Sums()).add(Sums(int(req), *(int(t) for t in tok)))
     return groups, counts
 
 
-def _day(value) -> _dt.date | None:
+def _as_date(value) -> _dt.date | None:
     return value if isinstance(value, _dt.date) else None

@@ -34,8 +34,12 @@ def to_record(obj: object, shape: Shape, tags: dict[str, str] | None = None) -> 
     """
     if not isinstance(obj, dict):
         raise BadRecord(f"not a JSON object (expected a {shape.description})")
-    if shape.ok is not None and _get(obj, shape.ok[0]) != shape.ok[1]:
-        raise NotBilled()
+    if shape.ok is not None:
+        status = _get(obj, shape.ok[0])
+        if status is None:
+            raise BadRecord(f"no {'.'.join(shape.ok[0])} (expected a {shape.description})")
+        if status != shape.ok[1]:
+            raise NotBilled()
     body = _get(obj, shape.root) if shape.root else obj
     if not isinstance(body, dict) or not isinstance(_get(body, shape.usage), dict):
         raise BadRecord(f"no {'.'.join(shape.root + shape.usage)} object with token counts")

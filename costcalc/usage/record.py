@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 TOKEN_FIELDS = ("input", "cached", "write_5m", "write_1h", "output", "reasoning")
 
 
@@ -86,6 +87,8 @@ def epoch_time(value: object) -> _dt.datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
+        if not 0 <= value <= MAX_EPOCH:
+            return None
         return _dt.datetime.fromtimestamp(value, tz=_dt.timezone.utc)
     return iso_time(value)
 

@@ -32,17 +32,6 @@ class Shape:
     ok: tuple[Path, object] | None = None  # (path, value) a billed result has
     usage: Path = ("usage",)  # the object whose absence means "no token counts"
 
-    def top_keys(self) -> list[str]:
-        """The top-level keys of a line that this shape reads."""
-        paths = [self.root + p for p in (*self.model, *self.time, *self.service_tier)]
-        if self.root:
-            paths.append(self.root)
-        for terms in self.fields.values():
-            paths += [self.root + p for term in terms for p in term]
-        if self.ok:
-            paths.append(self.ok[0])
-        return sorted({p[0] for p in paths})
-
 
 def _p(*dotted: str) -> Term:
     return tuple(tuple(d.split(".")) for d in dotted)
