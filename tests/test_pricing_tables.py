@@ -212,10 +212,14 @@ PRICE_KEYS = (
     "batch_input", "batch_cached_input", "batch_output",
     "flex_input", "flex_output", "priority_input", "priority_output",
 )  # fmt: skip
-TOP_KEYS = {"schema_version", "provider", "source", "as_of", "tokenizer", "caching", "models"}
+TOP_KEYS = {
+    "schema_version", "provider", "source", "as_of", "tokenizer", "caching", "media", "tool_use",
+    "models",
+}  # fmt: skip
 MODEL_KEYS = {
     "aliases", "tokenizer", "context_window", "max_output_tokens", "price", "tiers",
     "throughput", "deprecated", "source", "as_of", "notes", "provider", "caching", "nicknames",
+    "media", "tool_use",
 }  # fmt: skip
 THROUGHPUT_FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
 HOSTS_OF_OPENAI = {"azure", "openrouter"}  # hosts serving OpenAI's own models

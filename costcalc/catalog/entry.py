@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from costcalc.catalog.caching import Caching
+from costcalc.catalog.media import MediaRules
 from costcalc.tokens import Tokenizer  # noqa: F401  (part of an entry)
 
 PRICE_FIELDS = (
@@ -88,6 +89,7 @@ class ModelEntry:
     origin: str = "bundled"
     notes: str | None = None
     caching: Caching | None = None  # the provider's prompt-caching behaviour, where published
+    media: MediaRules | None = None  # how images, audio, documents and tool use are billed
     extra: dict = field(default_factory=dict, compare=False, hash=False)
     nicknames: tuple[str, ...] = ()  # short names people type ("sonnet"), see catalog.resolve
 

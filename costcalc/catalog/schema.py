@@ -13,12 +13,23 @@ from decimal import Decimal
 from costcalc.catalog.caching import Caching, caching_of
 from costcalc.catalog.entry import PRICE_FIELDS, ModelEntry, Prices, Throughput, Tier
 from costcalc.catalog.fields import Checker, describe
+from costcalc.catalog.media import MediaRules, media_of
 from costcalc.catalog.yamlsrc import Map, Seq
 from costcalc.tokens import Tokenizer
 
 SCHEMA_VERSION = 1
 ENCODINGS = ("o200k_base", "cl100k_base")
-TOP_KEYS = ("schema_version", "provider", "source", "as_of", "tokenizer", "caching", "models")
+TOP_KEYS = (
+    "schema_version",
+    "provider",
+    "source",
+    "as_of",
+    "tokenizer",
+    "caching",
+    "media",
+    "tool_use",
+    "models",
+)
 MODEL_KEYS = (
     "provider",
     "aliases",
@@ -34,6 +45,8 @@ MODEL_KEYS = (
     "notes",
     "caching",
     "nicknames",
+    "media",
+    "tool_use",
 )
 TOKENIZER_KEYS = ("encoding", "exact", "ratio", "ratio_source")
 TIER_KEYS = ("above_input_tokens", *PRICE_FIELDS)
@@ -51,6 +64,7 @@ class Header:
     as_of: str | None
     tokenizer: Tokenizer
     caching: Caching | None = None
+    media: MediaRules | None = None
 
 
 def check_header(root: object, chk: Checker) -> Header | None:
@@ -72,11 +86,12 @@ def check_header(root: object, chk: Checker) -> Header | None:
     as_of = chk.date(root, "as_of", "")
     tokenizer = tokenizer_of(root, "", DEFAULT_TOKENIZER, chk)
     caching = caching_of(root, "", None, chk)
+    media = media_of(root, "", None, chk)
     if "models" not in root:
         chk.add(root.line, "models", "missing")
     if provider is None or tokenizer is None:
         return None
-    return Header(provider, source, as_of, tokenizer, caching)
+    return Header(provider, source, as_of, tokenizer, caching, media)
 
 
 def tokenizer_of(m: Map, key_path: str, default: Tokenizer, chk: Checker) -> Tokenizer | None:
@@ -194,6 +209,7 @@ def build_entry(
     as_of = chk.date(m, "as_of", at) or header.as_of
     notes = chk.text(m, "notes", at)
     caching = caching_of(m, at, header.caching, chk)
+    media = media_of(m, at, header.media, chk)
     if len(chk.problems) > before or tokenizer is None:
         return None
     return ModelEntry(
@@ -213,4 +229,5 @@ def build_entry(
         nicknames=nicknames,
         notes=notes,
         caching=caching,
+        media=media,
     )

@@ -73,7 +73,7 @@ def patches(w: int, h: int, p: dict, detail: str | None) -> int:
 
 def pixels(w: int, h: int, p: dict, detail: str | None) -> int:
     """Anthropic's rule: about width x height / divisor, after resizing to fit its limits."""
-    edge, most = int(p.get("max_long_edge", 1568)), int(p.get("max_pixels", 1_150_000))
+    edge, most = int(p.get("max_long_edge", 1568)), int(p.get("max_pixels", 1_200_000))
     scale = min(1.0, edge / max(w, h), math.sqrt(most / (w * h)))
     w, h = int(w * scale), int(h * scale)
     return math.ceil(w * h / int(p.get("divisor", 750)))
@@ -129,8 +129,8 @@ def count_media(part: Part, rules: Rules, tally: Tally) -> None:
         tally.fixed += image_tokens(w, h, rule, m.detail if m else None)
         if rule.method in APPROXIMATE_METHODS:
             tally.approx(part.path, APPROXIMATE_METHODS[rule.method])
-        if getattr(table, "default", False):
-            tally.approx(part.path, "this model's image rule is the provider's default")
+        if rule.fallback:
+            tally.approx(part.path, _FALLBACK)
         return
     kind = part.kind.value
     rate = getattr(table, kind, None)
@@ -142,7 +142,13 @@ def count_media(part: Part, rules: Rules, tally: Tally) -> None:
         tally.unpriced(part.path, f"{kind}: its length ({rate.unit}s) cannot be read")
         return
     tally.fixed += int((amount * rate.tokens).to_integral_value(rounding=ROUND_CEILING))
-    tally.approx(part.path, f"{kind}: {rate.unit}s read from the file's header")
+    how = "counted without parsing the file" if rate.unit == "page" else "read from its header"
+    tally.approx(part.path, f"{kind}: {amount} {rate.unit}s, {how}")
+    if rate.fallback:
+        tally.approx(part.path, _FALLBACK)
+
+
+_FALLBACK = "the provider's default rule (this model's own is not in the tables)"
 
 
 def _amount(part: Part, unit: str) -> Decimal | None:

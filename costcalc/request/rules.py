@@ -71,8 +71,7 @@ class Picker:
         if self.forced is not None:
             if request.model and request.model.casefold() not in _names(self.forced):
                 self.notes[
-                    f"the request names model {request.model!r}; counted for "
-                    f"{self.forced.key} as -m asks"
+                    f"the request names model {request.model!r}; -m chooses the model instead"
                 ] = None
             return self.forced.tokenizer, rules_for(self.forced, self.image_size)
         if request.model and self.resolve is not None:
