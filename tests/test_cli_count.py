@@ -23,6 +23,8 @@ def test_stdin_json():
     assert data == {
         "encoding": "o200k_base",
         "model": None,
+        "id": None,
+        "provider": None,
         "exact": True,
         "ratio": 1,
         "inputs": [{"path": "-", "tokens": 2, "chars": 11, "bytes": 11}],

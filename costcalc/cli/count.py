@@ -105,7 +105,7 @@ def count_cmd(
             paths or [],
             tok,
             fmt,
-            model=entry.id if entry else None,
+            model=entry.key if entry else None,
             glob=glob,
             progress=progress,
             pick=picker,

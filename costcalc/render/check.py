@@ -77,16 +77,20 @@ def _latency(value: float | None) -> float | None:
 # ---------------------------------------------------------------- JSON
 
 
+def _usd_figure(value: Decimal | None) -> Decimal | None:
+    return common.tidy(value, common.USD_PLACES)
+
+
 def _target_dict(t: TargetResult) -> dict:
     return {
         "name": t.name,
-        "model": t.model,
+        **common.model_ref(t.model),
         "exact_tokens": t.exact_tokens,
         "output_tokens": t.output_tokens,
         "reasoning_tokens": t.reasoning_tokens,
         "calls": t.calls,
         "per": t.per,
-        "calls_per_month": t.calls_per_month,
+        "calls_per_month": common.tidy(t.calls_per_month, common.RATE_PLACES),
         "prompts": [
             {
                 "path": p.path,
@@ -98,8 +102,8 @@ def _target_dict(t: TargetResult) -> dict:
             for p in t.prompts
         ],
         "per_call_usd": t.per_call_usd,
-        "mean_per_call_usd": t.mean_per_call_usd,
-        "monthly_usd": t.monthly_usd,
+        "mean_per_call_usd": _usd_figure(t.mean_per_call_usd),
+        "monthly_usd": _usd_figure(t.monthly_usd),
         "latency_s": _latency(t.latency_s),
         "max_input_tokens": t.max_input_tokens,
         "budget": t.budget,
@@ -113,7 +117,7 @@ def as_dict(report: CheckReport) -> dict:
         "version": REPORT_VERSION,
         "ok": report.ok,
         "config": report.config,
-        "total_monthly_usd": report.total_monthly_usd,
+        "total_monthly_usd": _usd_figure(report.total_monthly_usd),
         "budget": report.budget,
         "targets": [_target_dict(t) for t in report.targets],
         "breaches": [

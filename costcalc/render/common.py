@@ -58,6 +58,38 @@ def to_json(obj: Any, indent: int | None = 2) -> str:
     return _DEC_RE.sub(lambda m: m.group(1), text)
 
 
+# ---------------------------------------------------------------- one vocabulary
+
+SECONDS_PLACES = 3  # latencies: milliseconds
+RATE_PLACES = 3  # tokens and requests per minute, concurrency
+USD_PLACES = 6  # money scaled by a repeating factor (calls per day -> per month)
+EXACT_PLACES = 12  # exact arithmetic on the tables' prices never needs more
+
+
+def tidy(value: Any, places: int) -> Any:
+    """A figure that is not exact, rounded half-to-even to ``places``; exact ones as they are.
+
+    Floats (latencies, concurrency) are measurements or models: always rounded.
+    A Decimal with more than EXACT_PLACES decimals came from a division that
+    does not terminate (730 hours / 24, a minute of a month): rounded. Any
+    other Decimal is exact arithmetic on the tables' prices and is kept whole.
+    """
+    if isinstance(value, float):
+        return round(value, places)
+    inexact = isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent
+    if inexact and inexact < -EXACT_PLACES:  # type: ignore[operator]
+        return value.quantize(Decimal(1).scaleb(-places))
+    return value
+
+
+def model_ref(key: str | None) -> dict:
+    """The one way JSON and CSV name a model: ``model`` (provider/id), ``id`` and ``provider``."""
+    if key is None:
+        return {"model": None, "id": None, "provider": None}
+    provider, _, model_id = key.partition("/")
+    return {"model": key, "id": model_id, "provider": provider}
+
+
 # ---------------------------------------------------------------- CSV / markdown
 
 

@@ -39,7 +39,7 @@ def _request_keys(c) -> dict:
 def as_dict(report: CountReport) -> dict:
     return {
         "encoding": report.encoding,
-        "model": report.model,
+        **common.model_ref(report.model),
         "exact": report.all_exact,
         "ratio": report.ratio,
         "inputs": [

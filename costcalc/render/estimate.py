@@ -9,12 +9,23 @@ from costcalc.render.layout import Column, Screen
 BAR_WIDTH = 10
 
 
+def _s(value):
+    return common.tidy(value, common.SECONDS_PLACES)
+
+
+def _rate(value):
+    return common.tidy(value, common.RATE_PLACES)
+
+
+def _usd(value):
+    return common.tidy(value, common.USD_PLACES)
+
+
 def row_dict(row: Row) -> dict:
     e = row.estimate
     vol = e.volume
     out = {
-        "model": e.model,
-        "provider": e.provider,
+        **common.model_ref(e.key),
         **({"input": row.input} if row.input is not None else {}),
         "exact_tokens": e.exact_tokens,
         "input_tokens": e.input_tokens,
@@ -31,10 +42,10 @@ def row_dict(row: Row) -> dict:
             "total": e.cost.total,
         },
         "latency_s": {
-            "ttft": e.latency.ttft,
-            "total": e.latency.total,
-            "ttft_p90": e.latency.ttft_p90,
-            "total_p90": e.latency.total_p90,
+            "ttft": _s(e.latency.ttft),
+            "total": _s(e.latency.total),
+            "ttft_p90": _s(e.latency.ttft_p90),
+            "total_p90": _s(e.latency.total_p90),
         },
         "context_window": e.context_window,
         "fits_context": e.fits_context,
@@ -55,11 +66,11 @@ def row_dict(row: Row) -> dict:
         out["volume"] = {
             "calls": vol.calls,
             "per": vol.per.value,
-            "calls_per_month": vol.calls_per_month,
-            "cost_per_month_usd": vol.cost_per_month_usd,
-            "tokens_per_minute": vol.tokens_per_minute,
-            "requests_per_minute": vol.requests_per_minute,
-            "concurrency": vol.concurrency,
+            "calls_per_month": _rate(vol.calls_per_month),
+            "cost_per_month_usd": _usd(vol.cost_per_month_usd),
+            "tokens_per_minute": _rate(vol.tokens_per_minute),
+            "requests_per_minute": _rate(vol.requests_per_minute),
+            "concurrency": _rate(vol.concurrency),
             "tpm_limit_share": row.limits.tpm_share,
             "rpm_limit_share": row.limits.rpm_share,
             "over_limit": row.limits.over,
@@ -228,6 +239,7 @@ def csv_text(result: Comparison) -> str:
     header = [
         "input",
         "model",
+        "id",
         "provider",
         "exact_tokens",
         "input_tokens",
@@ -249,6 +261,7 @@ def csv_text(result: Comparison) -> str:
         rows.append(
             [
                 r.input,
+                e.key,
                 e.model,
                 e.provider,
                 e.exact_tokens,
@@ -257,13 +270,13 @@ def csv_text(result: Comparison) -> str:
                 e.output_tokens,
                 e.reasoning_tokens,
                 e.cost.total,
-                e.latency.ttft,
-                e.latency.total,
+                _s(e.latency.ttft),
+                _s(e.latency.total),
                 e.fits_context,
-                v and v.cost_per_month_usd,
-                v and v.tokens_per_minute,
-                v and v.requests_per_minute,
-                v and v.concurrency,
+                v and _usd(v.cost_per_month_usd),
+                v and _rate(v.tokens_per_minute),
+                v and _rate(v.requests_per_minute),
+                v and _rate(v.concurrency),
             ]
         )
     return common.to_csv(header, rows)

@@ -34,8 +34,7 @@ def as_dict(entry: ModelEntry) -> dict:
     tp = entry.throughput
     tok = entry.tokenizer
     return {
-        "id": entry.id,
-        "provider": entry.provider,
+        **common.model_ref(entry.key),
         "aliases": list(entry.aliases),
         "nicknames": list(entry.nicknames),
         "context_window": entry.context_window,
