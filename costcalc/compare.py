@@ -18,7 +18,7 @@ from costcalc.counting import CountReport, InputCount, count_sources
 from costcalc.errors import CostcalcError
 from costcalc.estimate import Estimate, Request, Volume, estimate
 from costcalc.inputs import resolve_sources, spool
-from costcalc.tokens import Tokenizer
+from costcalc.tokens import Tokenizer, resolve
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,14 @@ def _count(query: Query, entries, progress, picker=None) -> dict[str, CountRepor
                 reports[key] = dataclasses.replace(
                     reports[key], warnings=reports[key].warnings + tuple(pick.notes)
                 )
+            notices = [
+                n
+                for e in entries
+                if _count_key(e, query) == key and (n := resolve(e.tokenizer).notice)
+            ]
+            if notices:
+                shown = tuple(dict.fromkeys((*reports[key].warnings, *notices)))
+                reports[key] = dataclasses.replace(reports[key], warnings=shown)
     return reports
 
 

@@ -16,7 +16,15 @@ from typing import BinaryIO, Protocol
 from costcalc.choices import InputFormat
 from costcalc.errors import InputError
 from costcalc.inputs import SkipInput, Skipped, Source, TextReader, resolve_sources
-from costcalc.tokens import CHUNK_CHARS, Tokenizer, count_stream, get_counter, workers
+from costcalc.tokens import (
+    CHUNK_CHARS,
+    Kind,
+    Tokenizer,
+    count_stream,
+    get_counter,
+    resolve,
+    workers,
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class InputCount:
     chars: int
     bytes: int
     line: int | None = None  # JSONL: the request's line
-    encoding_tokens: int | None = None  # the stand-in encoding's own count (text only)
+    encoding_tokens: int | None = None  # the count of the tokenizer that ran (text only)
     fixed_tokens: int = 0  # the model's own tokens by published rules (media, overheads)
     model: str | None = None  # the catalog entry (provider/id) the request was counted for
     body_model: str | None = None  # the model the request body names
@@ -51,6 +59,9 @@ class CountReport:
     inputs: tuple[InputCount, ...]
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]
+    tokenizer: str | None = None  # the model's own tokenizer (``encoding`` is the one that ran)
+    kind: Kind = Kind.EXACT
+    ratio_source: str | None = None
 
     @property
     def all_exact(self) -> bool:
@@ -124,6 +135,9 @@ def _count_request_source(src, tok, fmt, stdin, progress, pick):
         else:
             rtok, rules = tok, Rules(tok.encoding, method_for(request.provider) or OPENAI)
         counted = count_request(request, rules, get_counter(rtok.encoding))
+        notice = resolve(rtok).notice
+        if notice:
+            warnings.append(notice)
         line = request.location.line
         if line is None:
             chars, nbytes = reader.chars, reader.bytes
@@ -169,7 +183,8 @@ def count_sources(
     progress = progress or _NoProgress()
     sizes = [s.size for s in sources]
     progress.start(None if None in sizes else sum(sizes))
-    get_counter(tok.encoding)  # load once, before the threads start
+    plan = resolve(tok)
+    get_counter(plan.runs)  # load once, before the threads start
     results: list[list[InputCount]] = [[] for _ in sources]
     readers: list[TextReader | None] = [None] * len(sources)
     notes: list[list[str]] = [[] for _ in sources]
@@ -209,11 +224,22 @@ def count_sources(
                 "counted as U+FFFD replacement characters"
             )
         warnings += reader.warnings
-    warnings += dict.fromkeys(w for group in notes for w in group)
+    if plan.notice:
+        warnings.append(plan.notice)
+    warnings = list(dict.fromkeys([*warnings, *(w for group in notes for w in group)]))
     skipped = sorted((*skipped, *skips.values()), key=lambda s: s.path)
     inputs = tuple(c for group in results for c in group)
     return CountReport(
-        tok.encoding, model, tok.exact, tok.ratio, inputs, tuple(skipped), tuple(warnings)
+        plan.runs.name,
+        model,
+        plan.exact,
+        plan.ratio,
+        inputs,
+        tuple(skipped),
+        tuple(warnings),
+        tokenizer=plan.spec.name,
+        kind=plan.kind,
+        ratio_source=plan.ratio_source,
     )
 
 

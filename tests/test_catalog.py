@@ -17,7 +17,7 @@ from costcalc.catalog import (
     stale_sources,
 )
 from costcalc.errors import PricingError, UnknownModelError
-from costcalc.tokens import Tokenizer
+from costcalc.tokens import tokenizer
 
 DATA = Path(__file__).parent / "data"
 BUNDLED = DATA / "bundled"
@@ -65,7 +65,7 @@ def test_prices_are_exact_decimals():
 def test_entry_fields_and_defaults():
     catalog = load_catalog()
     rocket = catalog.resolve("rocket-1")
-    assert rocket.tokenizer == Tokenizer("o200k_base", exact=True, ratio=Decimal(1))
+    assert rocket.tokenizer == tokenizer("o200k_base", exact=True, ratio=Decimal(1))
     assert (rocket.context_window, rocket.max_output_tokens) == (128000, 16384)
     assert rocket.throughput.ttft_s == 0.39 and rocket.throughput.as_of == "2026-06"
     assert (rocket.source, rocket.as_of, rocket.deprecated) == (
@@ -75,12 +75,12 @@ def test_entry_fields_and_defaults():
     )
     # the file's tokenizer is the default of its models
     mini = catalog.resolve("rocket-mini")
-    assert mini.tokenizer == Tokenizer(
+    assert mini.tokenizer == tokenizer(
         "o200k_base", exact=False, ratio=Decimal("1.16"), ratio_source="acme docs"
     )
     assert mini.throughput is None and mini.tiers == ()
     # no tokenizer in model or file: o200k_base, approximate, ratio 1
-    assert catalog.resolve("z-small").tokenizer == Tokenizer("o200k_base", False, Decimal(1))
+    assert catalog.resolve("z-small").tokenizer == tokenizer("o200k_base", False, Decimal(1))
     # a price the table does not give is None (unknown), never zero
     unpriced = catalog.resolve("rocket-unpriced")
     assert unpriced.prices.input is None and unpriced.prices.output is None

@@ -27,6 +27,9 @@ def test_stdin_json():
         "provider": None,
         "exact": True,
         "ratio": 1,
+        "tokenizer": "o200k_base",
+        "kind": "exact",
+        "ratio_source": None,
         "inputs": [{"path": "-", "tokens": 2, "chars": 11, "bytes": 11}],
         "skipped": [],
         "total_tokens": 2,
@@ -77,7 +80,9 @@ def test_table_is_plain_when_piped(tmp_path):
         (
             ["count", "-e", "p99k"],
             "x",
-            "error: unknown encoding 'p99k'; known encodings: cl100k_base, o200k_base\n",
+            "error: unknown tokenizer 'p99k'; known tokenizers: cl100k_base, claude-3, "
+            "claude-4.7, ctok-3, ctok-4.7, deepseek-v4, gemini, llama3, llama4, mistral-sp-v1, "
+            "mistral-sp-v3, mistral-sp-v7, o200k_base, qwen, qwen3.5, tekken\n",
         ),
         (["count"], "", "error: stdin is empty: pipe a prompt in, or give a PATH\n"),
         (

@@ -59,7 +59,9 @@ def test_models_json_entry_shape_and_exact_money():
         "source": "artificialanalysis.ai/models/rocket-1",
         "as_of": "2026-06",
     }
-    assert entry["tokenizer"] == {
+    tok = entry["tokenizer"]
+    assert {k: tok[k] for k in ("name", "encoding", "exact", "ratio", "ratio_source")} == {
+        "name": "o200k_base",
         "encoding": "o200k_base",
         "exact": True,
         "ratio": 1,
@@ -104,9 +106,22 @@ def test_models_table():
         "tok/s",
         "as",
         "of",
+        "tokenizer",
     ]
     row = next(line for line in lines if "z-small" in line)
-    assert row.split() == ["zeta", "z-small", "16,000", "0.30", "—", "0.90", "—", "—", "2026-10"]
+    assert row.split() == [
+        "zeta",
+        "z-small",
+        "16,000",
+        "0.30",
+        "—",
+        "0.90",
+        "—",
+        "—",
+        "2026-10",
+        "o200k_base",
+        "~x1",
+    ]
     assert "1 model; prices in USD per 1M tokens" in result.stdout
 
 
@@ -114,12 +129,13 @@ def test_models_csv_and_markdown():
     csv = run("models", "--output", "csv", "--provider", "zeta")
     assert csv.exit_code == 0
     assert csv.stdout.splitlines()[1] == (
-        "zeta,z-small,,16000,,0.3,,,0.9,,,,,https://zeta.example/prices,2026-10,,bundled"
+        "zeta,z-small,,16000,,0.3,,,0.9,,,,,https://zeta.example/prices,2026-10,,bundled,"
+        "o200k_base ~x1"
     )
     md = run("models", "--output", "markdown", "--search", "rocket-1")
     assert (
-        "| acme | rocket-1* | 128,000 | 0.10 | 0.025 | 0.40 | 0.39 s | 81 | 2026-11-01 |"
-        in md.stdout
+        "| acme | rocket-1* | 128,000 | 0.10 | 0.025 | 0.40 | 0.39 s | 81 | 2026-11-01 "
+        "| o200k_base |" in md.stdout
     )
 
 

@@ -9,13 +9,13 @@ import pytest
 from costcalc import counting, tokens
 from costcalc.counting import InputFormat, count_inputs
 from costcalc.errors import InputError
-from costcalc.tokens import Tokenizer
+from costcalc.tokens import tokenizer
 
 
 def test_files_and_total(tmp_path):
     (tmp_path / "a.txt").write_text("hello world")
     (tmp_path / "b.txt").write_text("hello")
-    report = count_inputs([str(tmp_path)], Tokenizer("o200k_base"))
+    report = count_inputs([str(tmp_path)], tokenizer("o200k_base"))
     assert [c.tokens for c in report.inputs] == [2, 1]
     assert report.total_tokens == 3
     assert report.exact
@@ -27,13 +27,13 @@ def test_large_file_streamed_in_chunks_counts_exactly(tmp_path, monkeypatch):
     text = "The quick brown fox, 1234 times.\n  Indented <|endoftext|> line\r\n" * 400
     path = tmp_path / "big.txt"
     path.write_text(text, newline="")
-    report = count_inputs([str(path)], Tokenizer("cl100k_base"))
+    report = count_inputs([str(path)], tokenizer("cl100k_base"))
     assert report.total_tokens == tokens.count_text(text, "cl100k_base")
 
 
 def test_stdin_counts(monkeypatch):
     report = count_inputs(
-        [], Tokenizer("o200k_base"), stdin=io.BytesIO(b"hello world"), stdin_is_tty=False
+        [], tokenizer("o200k_base"), stdin=io.BytesIO(b"hello world"), stdin_is_tty=False
     )
     assert report.inputs[0].path == "-"
     assert report.total_tokens == 2
@@ -41,7 +41,7 @@ def test_stdin_counts(monkeypatch):
 
 def test_approximate_counts_are_scaled_and_marked(tmp_path):
     (tmp_path / "a.txt").write_text("word" + " word" * 99)
-    tok = Tokenizer("o200k_base", exact=False, ratio=Decimal("1.16"))
+    tok = tokenizer("o200k_base", exact=False, ratio=Decimal("1.16"))
     report = count_inputs([str(tmp_path / "a.txt")], tok)
     raw = report.inputs[0].encoding_tokens
     assert raw == 100
@@ -51,7 +51,7 @@ def test_approximate_counts_are_scaled_and_marked(tmp_path):
 
 def test_chat_format(data_dir):
     report = count_inputs(
-        [str(data_dir / "chat" / "cookbook_tools.json")], Tokenizer("o200k_base"), InputFormat.CHAT
+        [str(data_dir / "chat" / "cookbook_tools.json")], tokenizer("o200k_base"), InputFormat.CHAT
     )
     assert report.total_tokens == 101
 
@@ -64,7 +64,7 @@ def test_jsonl_one_input_per_line(tmp_path):
     ]
     path = tmp_path / "batch.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n")
-    report = count_inputs([str(path)], Tokenizer("o200k_base"), InputFormat.JSONL)
+    report = count_inputs([str(path)], tokenizer("o200k_base"), InputFormat.JSONL)
     assert [(c.line, c.tokens) for c in report.inputs] == [(1, 3 + 1 + 1 + 3), (2, 2), (3, 1)]
 
 
@@ -72,14 +72,14 @@ def test_jsonl_error_names_file_and_line(tmp_path):
     path = tmp_path / "batch.jsonl"
     path.write_text('{"prompt": "ok"}\n{"prompt": \n')
     with pytest.raises(InputError) as err:
-        count_inputs([str(path)], Tokenizer("o200k_base"), InputFormat.JSONL)
+        count_inputs([str(path)], tokenizer("o200k_base"), InputFormat.JSONL)
     assert str(err.value).startswith(f"{path}:2: not valid JSON")
 
 
 def test_invalid_utf8_warns_with_file(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"abc \xff def")
-    report = count_inputs([str(path)], Tokenizer("o200k_base"))
+    report = count_inputs([str(path)], tokenizer("o200k_base"))
     assert report.warnings == (
         f"{path}: 1 invalid UTF-8 sequence counted as U+FFFD replacement characters",
     )
@@ -87,12 +87,12 @@ def test_invalid_utf8_warns_with_file(tmp_path):
 
 def test_stdin_only_once():
     with pytest.raises(InputError, match="stdin"):
-        count_inputs(["-", "-"], Tokenizer("o200k_base"), stdin=io.BytesIO(b"x"))
+        count_inputs(["-", "-"], tokenizer("o200k_base"), stdin=io.BytesIO(b"x"))
 
 
 def test_many_files_in_parallel_match_serial(tmp_path):
     texts = [f"file {i}: " + "lorem ipsum dolor sit amet " * i for i in range(40)]
     for i, t in enumerate(texts):
         (tmp_path / f"{i:02}.txt").write_text(t)
-    report = count_inputs([str(tmp_path)], Tokenizer("o200k_base"))
+    report = count_inputs([str(tmp_path)], tokenizer("o200k_base"))
     assert [c.tokens for c in report.inputs] == [tokens.count_text(t, "o200k_base") for t in texts]

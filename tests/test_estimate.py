@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from costcalc.catalog.entry import ModelEntry, Prices, Throughput, Tier
 from costcalc.errors import CostcalcError, MissingPriceError
 from costcalc.estimate import Per, Request, Volume, estimate, prices_for, split_input
-from costcalc.tokens import Tokenizer
+from costcalc.tokens import tokenizer
 
 GPT4O = ModelEntry(
     id="gpt-4o",
@@ -21,7 +21,7 @@ GPT4O = ModelEntry(
         batch_input=D("1.25"),
         batch_output=D("5"),
     ),
-    tokenizer=Tokenizer("o200k_base"),
+    tokenizer=tokenizer("o200k_base"),
     context_window=128000,
     max_output_tokens=16384,
     throughput=Throughput(ttft_s=0.39, output_tps=81.0, source="test", as_of="2024"),
@@ -31,7 +31,7 @@ TIERED = ModelEntry(
     provider="google",
     prices=Prices(input=D("1.25"), cached_input=D("0.125"), output=D("10")),
     tiers=(Tier(200000, Prices(input=D("2.5"), cached_input=D("0.25"), output=D("15"))),),
-    tokenizer=Tokenizer("o200k_base", exact=False),
+    tokenizer=tokenizer("o200k_base", exact=False),
     context_window=1048576,
 )
 CLAUDE = ModelEntry(
@@ -46,7 +46,7 @@ CLAUDE = ModelEntry(
         batch_output=D("7.5"),
         batch_cached_input=D("0.15"),
     ),
-    tokenizer=Tokenizer("o200k_base", exact=False, ratio=D("1.16")),
+    tokenizer=tokenizer("o200k_base", exact=False, ratio=D("1.16")),
     context_window=200000,
     throughput=Throughput(
         ttft_s=1.8,

@@ -13,13 +13,13 @@ import costcalc.catalog.catalog as catalog_module
 from costcalc.catalog import load_catalog, load_table, validate_files
 from costcalc.catalog.litellm import import_litellm
 from costcalc.errors import PricingError
-from costcalc.tokens import Tokenizer
+from costcalc.tokens import tokenizer
 
 REFERENCE_GZ = Path(__file__).parent / "data" / "reference" / "litellm_model_prices.json.gz"
 
-O200K = Tokenizer("o200k_base", exact=True)
-CL100K = Tokenizer("cl100k_base", exact=True)
-STAND_IN = Tokenizer("o200k_base", exact=False, ratio=Decimal(1))
+O200K = tokenizer("o200k_base", exact=True)
+CL100K = tokenizer("cl100k_base", exact=True)
+STAND_IN = tokenizer("o200k_base", exact=False, ratio=Decimal(1))
 
 
 @pytest.fixture(scope="module")

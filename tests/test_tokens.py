@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costcalc import tokens
-from costcalc.errors import EncodingError
+from costcalc import tokenizers, tokens
+from costcalc.errors import CostcalcError, EncodingError
+from costcalc.tokenizers import rank_cache, tiktoken_ranks
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|endofprompt|>", "<|fim_prefix|>"]
 PIECES = [
@@ -56,21 +57,18 @@ def test_bundled_encoding_matches_published_hash(name):
     from importlib import resources
 
     data = resources.files("costcalc.encodings").joinpath(f"{name}.tiktoken").read_bytes()
-    assert hashlib.sha256(data).hexdigest() == tokens.ENCODINGS[name].sha256
+    assert hashlib.sha256(data).hexdigest() == tokenizers.get(name).file.sha256
 
 
 @pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
 def test_ranks_are_line_order(name):
-    """The fast loader takes a token's rank from its line number; the files must agree."""
+    """The loader takes a token's rank from its line number; the files must agree."""
     import base64
-    from importlib import resources
 
-    data = resources.files("costcalc.encodings").joinpath(f"{name}.tiktoken").read_bytes()
-    expected = {}
-    for line in data.splitlines():
-        token, rank = line.split()
-        expected[base64.b64decode(token)] = int(rank)
-    assert tokens._read_ranks(tokens.ENCODINGS[name]) == expected
+    data = tokenizers.read_file(tokenizers.get(name))
+    expected = [base64.b64decode(line.split()[0]) for line in data.splitlines()]
+    assert [int(line.split()[1]) for line in data.splitlines()] == list(range(len(expected)))
+    assert list(tiktoken_ranks.parse_tiktoken(data)) == expected
 
 
 def test_known_counts():
@@ -86,17 +84,17 @@ def test_special_token_text_is_ordinary():
 
 
 def test_unknown_encoding_lists_known():
-    with pytest.raises(
-        EncodingError, match="unknown encoding 'p99k'; known encodings: cl100k_base, o200k_base"
-    ):
+    with pytest.raises(EncodingError, match="unknown tokenizer 'p99k'; known tokenizers: cl100k"):
         tokens.get_encoding("p99k")
 
 
-def test_corrupt_file_is_refused(monkeypatch):
-    spec = tokens.ENCODINGS["o200k_base"]
-    bad = tokens.EncodingSpec(spec.name, "0" * 64, spec.pattern, spec.special_tokens)
+def test_corrupt_bundled_file_is_refused(monkeypatch):
+    import dataclasses
+
+    spec = tokenizers.get("o200k_base")
+    bad = dataclasses.replace(spec, file=dataclasses.replace(spec.file, sha256="0" * 64))
     with pytest.raises(EncodingError, match="corrupt"):
-        tokens._read_ranks(bad)
+        tokenizers.read_file(bad)
 
 
 def test_split_text_cuts_only_at_safe_places():
@@ -104,7 +102,24 @@ def test_split_text_cuts_only_at_safe_places():
     parts = tokens.split_text(text, 64)
     assert "".join(parts) == text
     assert len(parts) > 10
-    assert all(len(p) <= 64 for p in parts[:-1])
+    assert all(64 <= len(p) <= 80 for p in parts[:-1])
+    assert all(p[0] in " abgde" for p in parts[1:])
+
+
+def test_text_without_whitespace_is_cut_too():
+    """base64 and minified JSON: cut between letters, digits and punctuation."""
+    import base64
+    import json
+
+    b64 = base64.b64encode(bytes(range(256)) * 40).decode()
+    js = json.dumps([{"id": i, "name": f"item{i}", "tags": ["a", "b"]} for i in range(300)])
+    js = js.replace(" ", "")
+    for text in (b64, js):
+        parts = tokens.split_text(text, 100)
+        assert "".join(parts) == text
+        assert max(map(len, parts)) < 200
+        whole = tokens.count_text(text, "o200k_base")
+        assert sum(tokens.count_text(p, "o200k_base") for p in parts) == whole
 
 
 def test_text_without_safe_places_stays_whole():
@@ -133,22 +148,20 @@ def test_counting_works_offline(monkeypatch, tmp_path):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    tokens.get_encoding.cache_clear()
-    try:
-        assert tokens.count_text("offline counting works", "cl100k_base") == 3
-    finally:
-        tokens.get_encoding.cache_clear()
+    spec = tokenizers.get("cl100k_base")
+    enc = tiktoken_ranks.encoding(spec, tokenizers.read_file(spec))
+    assert len(enc.encode_ordinary("offline counting works")) == 3
     assert list(tmp_path.iterdir()) == []
 
 
 def test_tokenizer_scale_rounds_up():
     from decimal import Decimal
 
-    tok = tokens.Tokenizer("o200k_base", exact=False, ratio=Decimal("1.16"))
+    tok = tokens.tokenizer("o200k_base", exact=False, ratio=Decimal("1.16"))
     assert tok.scale(100) == 116
     assert tok.scale(101) == 118  # 117.16 -> 118
     assert tok.scale(0) == 0
-    assert tokens.Tokenizer("o200k_base").scale(7) == 7
+    assert tokens.tokenizer("o200k_base").scale(7) == 7
 
 
 @settings(max_examples=200, deadline=None)
@@ -159,30 +172,114 @@ def test_fast_counter_equals_encode_ordinary(encoding, text):
     assert tokens.get_counter(encoding)(text) == len(enc.encode_ordinary(text))
 
 
-def test_counter_falls_back_without_private_api(monkeypatch):
+def test_counter_falls_back_without_private_api():
     class Plain:
         def __init__(self, enc):
             self.encode_ordinary = enc.encode_ordinary
 
-    real = tokens.get_encoding("o200k_base")
-    tokens.get_counter.cache_clear()
-    monkeypatch.setattr(tokens, "get_encoding", lambda name: Plain(real))
-    try:
-        counter = tokens.get_counter("o200k_base")
-        assert counter.__name__ == "slow"
-        assert counter("hello world") == 2
-    finally:
-        tokens.get_counter.cache_clear()
+    counter = tiktoken_ranks.counter_of(Plain(tokens.get_encoding("o200k_base")))
+    assert counter.__name__ == "slow"
+    assert counter("hello world") == 2
 
 
-def test_rank_cache_is_used_and_survives_corruption(tmp_path, monkeypatch):
+def test_workers_from_the_environment(monkeypatch):
+    monkeypatch.setenv("COSTCALC_WORKERS", "3")
+    assert tokens.workers() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("COSTCALC_WORKERS", bad)
+        with pytest.raises(CostcalcError, match="COSTCALC_WORKERS must be a whole number"):
+            tokens.workers()
+    monkeypatch.delenv("COSTCALC_WORKERS")
+    assert tokens.workers() >= 1
+
+
+# ---------------------------------------------------------------- the rank cache
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("COSTCALC_CACHE_DIR", str(tmp_path))
-    spec = tokens.ENCODINGS["cl100k_base"]
-    first = tokens._read_ranks(spec)
-    cache = tokens._cache_path(spec)
-    assert cache is not None and cache.exists()
-    assert tokens._read_ranks(spec) == first  # from the cache
-    cache.write_bytes(b"not marshal data")
-    assert tokens._read_ranks(spec) == first  # rebuilt
+    spec = tokenizers.get("cl100k_base")
+    source = spec.file.sha256
+    expected = tiktoken_ranks.parse_tiktoken(tokenizers.read_file(spec))
+    rank_cache.store(spec, source, expected)
+    path = rank_cache.path_for(spec, source)
+    assert path is not None and path.exists()
+    assert rank_cache.load(spec, source) == expected
+    return spec, source, path, expected
+
+
+def _counts_after_tamper(spec, source, expected):
+    """The count is right and the cache is rebuilt, whatever was in it."""
+    assert rank_cache.load(spec, source) is None  # refused before any parsing
+    tiktoken_ranks.encoding(spec, tokenizers.read_file(spec))  # rebuilds
+    assert rank_cache.load(spec, source) == expected
+    enc = tiktoken_ranks.encoding(spec, tokenizers.read_file(spec))
+    assert len(enc.encode_ordinary("hello world, offline")) == 4
+
+
+def test_cache_bit_flip_is_rebuilt(cache):
+    spec, source, path, expected = cache
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    path.write_bytes(bytes(blob))
+    _counts_after_tamper(spec, source, expected)
+
+
+def test_cache_of_the_right_shape_with_bad_values_is_rebuilt(cache):
+    spec, source, path, expected = cache
+    swapped = list(expected)
+    swapped[0], swapped[1] = swapped[1], swapped[0]  # a valid cache of other ranks
+    path.write_bytes(rank_cache.dump(tuple(swapped)))
+    _counts_after_tamper(spec, source, expected)
+    path.write_bytes(rank_cache.dump(tuple(str(t) for t in expected)))  # strings, not bytes
+    _counts_after_tamper(spec, source, expected)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"", b"not a cache", b"\x80\x05K\x01.", b"cos\nsystem\n(S'echo hi'\ntR."],
+)
+def test_cache_garbage_is_rebuilt(cache, garbage):
+    spec, source, path, expected = cache
+    path.write_bytes(garbage)
+    _counts_after_tamper(spec, source, expected)
+
+
+def test_cache_that_cannot_be_read_or_written_costs_only_speed(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("COSTCALC_CACHE_DIR", str(blocker / "sub"))
+    spec = tokenizers.get("cl100k_base")
+    enc = tiktoken_ranks.encoding(spec, tokenizers.read_file(spec))
+    assert len(enc.encode_ordinary("hello world")) == 2
     monkeypatch.setenv("COSTCALC_CACHE_DIR", "")
-    assert tokens._cache_path(spec) is None
+    assert rank_cache.path_for(spec, spec.file.sha256) is None
+
+
+def test_cache_is_written_atomically(cache, monkeypatch):
+    """A failed write leaves the old file whole and no temporary file behind."""
+    spec, source, path, expected = cache
+    import os
+
+    def boom(*args):
+        raise OSError("disk full (test)")
+
+    monkeypatch.setattr(os, "replace", boom)
+    rank_cache.store(spec, source, expected)
+    assert rank_cache.load(spec, source) == expected
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("name", [n for n in tokenizers.names() if tokenizers.get(n).cache_sha256])
+def test_cache_digest_in_the_table_matches_the_file(name):
+    spec = tokenizers.get(name)
+    try:
+        data = tokenizers.read_file(spec)
+    except tokenizers.TokenizerUnavailable as err:
+        pytest.skip(err.reason)
+    if spec.backend == "tekken":
+        toks = tiktoken_ranks.parse_tekken(data)[0]
+    else:
+        toks = tiktoken_ranks.parse_tiktoken(data)
+    assert rank_cache.digest(toks) == spec.cache_sha256

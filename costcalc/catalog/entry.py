@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from costcalc.catalog.caching import Caching
 from costcalc.catalog.media import MediaRules
-from costcalc.tokens import Tokenizer  # noqa: F401  (part of an entry)
+from costcalc.tokenizers import TokenizerSpec
 
 PRICE_FIELDS = (
     "input",
@@ -77,7 +77,7 @@ class ModelEntry:
     id: str
     provider: str
     prices: Prices
-    tokenizer: Tokenizer
+    tokenizer: TokenizerSpec
     aliases: tuple[str, ...] = ()
     context_window: int | None = None
     max_output_tokens: int | None = None

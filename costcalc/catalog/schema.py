@@ -7,7 +7,7 @@ model's mapping into a :class:`ModelEntry`, recording every problem on the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from costcalc.catalog.caching import Caching, caching_of
@@ -15,10 +15,9 @@ from costcalc.catalog.entry import PRICE_FIELDS, ModelEntry, Prices, Throughput,
 from costcalc.catalog.fields import Checker, describe
 from costcalc.catalog.media import MediaRules, media_of
 from costcalc.catalog.yamlsrc import Map, Seq
-from costcalc.tokens import Tokenizer
+from costcalc.tokenizers import TokenizerSpec, names, stand_in, table
 
 SCHEMA_VERSION = 1
-ENCODINGS = ("o200k_base", "cl100k_base")
 TOP_KEYS = (
     "schema_version",
     "provider",
@@ -48,11 +47,11 @@ MODEL_KEYS = (
     "media",
     "tool_use",
 )
-TOKENIZER_KEYS = ("encoding", "exact", "ratio", "ratio_source")
+TOKENIZER_KEYS = ("name", "encoding", "exact", "ratio", "ratio_source")
 TIER_KEYS = ("above_input_tokens", *PRICE_FIELDS)
 FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
 THROUGHPUT_KEYS = (*FIGURES, "source", "as_of")
-DEFAULT_TOKENIZER = Tokenizer("o200k_base", exact=False, ratio=Decimal(1))
+DEFAULT_TOKENIZER = stand_in("o200k_base", Decimal(1), None)
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class Header:
     provider: str
     source: str | None
     as_of: str | None
-    tokenizer: Tokenizer
+    tokenizer: TokenizerSpec
     caching: Caching | None = None
     media: MediaRules | None = None
 
@@ -94,7 +93,12 @@ def check_header(root: object, chk: Checker) -> Header | None:
     return Header(provider, source, as_of, tokenizer, caching, media)
 
 
-def tokenizer_of(m: Map, key_path: str, default: Tokenizer, chk: Checker) -> Tokenizer | None:
+def tokenizer_of(
+    m: Map, key_path: str, default: TokenizerSpec, chk: Checker
+) -> TokenizerSpec | None:
+    """``tokenizer:``: ``{name: llama3}`` (a tokenizer from the table, optionally with its
+    own fallback ``ratio``), or ``{encoding: o200k_base, exact: true}``, or a stand-in
+    ``{encoding: o200k_base, exact: false, ratio: 1.16, ratio_source: ...}``."""
     if "tokenizer" not in m:
         return default
     at = f"{key_path}.tokenizer" if key_path else "tokenizer"
@@ -103,23 +107,35 @@ def tokenizer_of(m: Map, key_path: str, default: Tokenizer, chk: Checker) -> Tok
         return None
     before = len(chk.problems)
     chk.known_keys(t, TOKENIZER_KEYS, at)
-    encoding = t.get("encoding")
-    if "encoding" not in t:
-        chk.add(t.line, f"{at}.encoding", "missing")
-    elif encoding not in ENCODINGS:
+    known = table()
+    key = "name" if "name" in t else "encoding"
+    name = t.get(key)
+    if "name" in t and "encoding" in t:
+        chk.add(t.where("encoding"), f"{at}.encoding", "give either name or encoding, not both")
+    elif key not in t:
+        chk.add(t.line, f"{at}.name", "missing")
+    elif name not in known:
         chk.add(
-            t.where("encoding"),
-            f"{at}.encoding",
-            f"unknown encoding {describe(encoding)}; known: {', '.join(ENCODINGS)}",
+            t.where(key),
+            f"{at}.{key}",
+            f"unknown tokenizer {describe(name)}; known: {', '.join(names())}",
         )
-    exact = chk.boolean(t, "exact", at) or False
+    exact = chk.boolean(t, "exact", at)
     ratio = chk.number(t, "ratio", at, positive=True)
     ratio_source = chk.text(t, "ratio_source", at)
     if exact and ratio is not None and ratio != 1:
         chk.add(t.where("ratio"), f"{at}.ratio", f"must be 1 with exact: true, got {ratio}")
     if len(chk.problems) > before:
         return None
-    return Tokenizer(encoding, exact=exact, ratio=ratio or Decimal(1), ratio_source=ratio_source)
+    spec = known[name]
+    if key == "encoding" and not exact:
+        return stand_in(name, ratio or Decimal(1), ratio_source)
+    if exact and spec.backend == "ratio":
+        chk.add(t.where(key), f"{at}.exact", f"{name} has no tokenizer of its own to be exact with")
+        return None
+    if ratio is not None:  # the fallback ratio, when the real tokenizer is not installed
+        spec = replace(spec, ratio=ratio, ratio_source=ratio_source or spec.ratio_source)
+    return spec
 
 
 def prices_of(m: Map, key_path: str, chk: Checker) -> Prices:

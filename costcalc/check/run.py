@@ -196,7 +196,7 @@ def run_target(
         prompts.append((c, prompt))
     if not counted.exact:
         warnings.append(
-            f"target {target.name!r}: {entry.key} token counts are approximate "
+            f"target {target.name!r}: {entry.key} token counts are {counted.kind.value} "
             f"({counted.encoding} x {counted.ratio})"
         )
     results = tuple(p for _, p in prompts)

@@ -26,7 +26,7 @@ def resolve_tokenizer(model: str | None, encoding: str | None, pricing: list[Pat
     """The tokenizer named by -m (through the catalog) or -e; o200k_base by default,
     and the catalog entry of -m (or None)."""
     from costcalc.errors import CostcalcError
-    from costcalc.tokens import Tokenizer, _spec
+    from costcalc.tokenizers import get
 
     if model and encoding:
         raise CostcalcError("give either --model or --encoding, not both")
@@ -34,11 +34,8 @@ def resolve_tokenizer(model: str | None, encoding: str | None, pricing: list[Pat
         from costcalc.catalog import load_catalog
 
         entry = load_catalog(pricing).resolve(model)
-        _spec(entry.tokenizer.encoding)
         return entry.tokenizer, entry
-    name = encoding or "o200k_base"
-    _spec(name)  # unknown encodings fail here, before any reading
-    return Tokenizer(name), None
+    return get(encoding or "o200k_base"), None  # unknown names fail here, before any reading
 
 
 def _catalog_lookup(pricing: list[Path]):
@@ -68,7 +65,10 @@ def count_cmd(
         None, "-m", "--model", help="Count with this model's tokenizer."
     ),
     encoding: str | None = typer.Option(
-        None, "-e", "--encoding", help="o200k_base or cl100k_base."
+        None,
+        "-e",
+        "--encoding",
+        help="A tokenizer by name: o200k_base, cl100k_base, llama3, qwen, deepseek-v4, ...",
     ),
     fmt: InputFormat = typer.Option(InputFormat.AUTO, "--format", help=FormatHelp),
     image_size: str | None = ImageSizeOpt,

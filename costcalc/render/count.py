@@ -42,6 +42,9 @@ def as_dict(report: CountReport) -> dict:
         **common.model_ref(report.model),
         "exact": report.all_exact,
         "ratio": report.ratio,
+        "tokenizer": report.tokenizer,
+        "kind": report.kind.value,
+        "ratio_source": report.ratio_source,
         "inputs": [
             {
                 "path": c.path,
@@ -105,4 +108,13 @@ def _caption(report: CountReport) -> str:
         return f"{who}{report.encoding} (exact)"
     if report.exact:
         return f"{who}{report.encoding} (~: parts counted approximately or not priced, see --json)"
-    return f"{who}{report.encoding} x {report.ratio} (approximate: ~)"
+    if report.kind.value == "reconstructed":
+        return f"{who}{report.encoding} (reconstructed: ~)"
+    own = f"{report.tokenizer}: " if report.tokenizer in _named() else ""
+    return f"{who}{own}{report.encoding} x {report.ratio} (approximate: ~)"
+
+
+def _named():
+    from costcalc.tokenizers import table
+
+    return table()

@@ -185,6 +185,7 @@ def notices(result: Comparison) -> list[str]:
     for report in result.counts[:1]:  # every encoding reads the same inputs
         lines += [f"warning: skipped {s.path}: {s.reason}" for s in report.skipped]
         lines += [f"warning: {message}" for message in report.warnings]
+    lines += [f"warning: {message}" for message in result.notices]
     for row in result.rows:
         e = row.estimate
         if e.fits_context is False and e.request_tokens > (e.context_window or 0):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from costcalc.catalog.entry import ModelEntry
+from costcalc import tokenizers
 from costcalc.render import common, layout
 from costcalc.render.layout import Column, Screen
 
@@ -26,6 +27,7 @@ CSV_HEADER = (
     "as_of",
     "deprecated",
     "origin",
+    "tokenizer",
 )
 
 
@@ -39,12 +41,7 @@ def as_dict(entry: ModelEntry) -> dict:
         "nicknames": list(entry.nicknames),
         "context_window": entry.context_window,
         "max_output_tokens": entry.max_output_tokens,
-        "tokenizer": {
-            "encoding": tok.encoding,
-            "exact": tok.exact,
-            "ratio": tok.ratio,
-            "ratio_source": tok.ratio_source,
-        },
+        "tokenizer": tokenizers.as_dict(tok),
         "price_per_1m": entry.prices.as_dict(),
         "tiers": [
             {"above_input_tokens": t.above_input_tokens, "price_per_1m": t.prices.as_dict()}
@@ -83,6 +80,7 @@ TABLE_COLUMNS = (
     Column("TTFT", 5, right=True),
     Column("tok/s", 6, right=True),
     Column("as of", 7),
+    Column("tokenizer", 8),
 )
 TABLE_HEADER = tuple(c.header for c in TABLE_COLUMNS)
 
@@ -108,6 +106,7 @@ def _rows(entries: Sequence[ModelEntry]) -> list[list[str]]:
                 common.seconds(tp.ttft_s if tp else None),
                 _tps(tp.output_tps if tp else None),
                 e.as_of or common.UNKNOWN,
+                tokenizers.short(e.tokenizer),
             ]
         )
     return rows
@@ -133,6 +132,7 @@ def _csv_row(e: ModelEntry) -> list:
         e.as_of,
         e.deprecated,
         e.origin,
+        tokenizers.short(e.tokenizer),
     ]
 
 
@@ -152,7 +152,7 @@ def _caption(entries: Sequence[ModelEntry]) -> str:
 
 
 def markdown(entries: Sequence[ModelEntry]) -> str:
-    table_md = common.to_markdown(TABLE_HEADER, _rows(entries), align="llrrrrrrl")
+    table_md = common.to_markdown(TABLE_HEADER, _rows(entries), align="llrrrrrrll")
     return table_md + f"\n{_caption(entries)}\n"
 
 
