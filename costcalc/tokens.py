@@ -51,6 +51,7 @@ __all__ = [
     "workers",
 ]
 
+
 def Tokenizer(  # noqa: N802 - the constructor's old name, kept for callers
     name: str, exact: bool = True, ratio=None, ratio_source: str | None = None
 ) -> TokenizerSpec:

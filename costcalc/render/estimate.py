@@ -184,8 +184,9 @@ def notices(result: Comparison) -> list[str]:
     lines = []
     for report in result.counts[:1]:  # every encoding reads the same inputs
         lines += [f"warning: skipped {s.path}: {s.reason}" for s in report.skipped]
-        lines += [f"warning: {message}" for message in report.warnings]
-    lines += [f"warning: {message}" for message in result.notices]
+    # the same inputs' warnings, once; plus each tokenizer's own (why a count is approximate)
+    warned = dict.fromkeys(m for report in result.counts for m in report.warnings)
+    lines += [f"warning: {message}" for message in warned]
     for row in result.rows:
         e = row.estimate
         if e.fits_context is False and e.request_tokens > (e.context_window or 0):

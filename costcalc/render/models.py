@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from costcalc.catalog.entry import ModelEntry
 from costcalc import tokenizers
+from costcalc.catalog.entry import ModelEntry
 from costcalc.render import common, layout
 from costcalc.render.layout import Column, Screen
 
