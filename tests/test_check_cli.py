@@ -275,13 +275,46 @@ def test_config_option_missing_file(repo):
 @pytest.mark.parametrize(
     ("content", "why"),
     [
-        ("not json", "invalid JSON at line 1: Expecting value"),
-        ('{"estimates": []}', "expected an object with 'version' and 'targets'"),
+        ("not json", "line 1: invalid JSON: Expecting value (column 1)"),
+        (
+            '{"estimates": []}',
+            "expected an object with 'version' and 'targets', got an object without them",
+        ),
+        (
+            '"ghp_FAKE_TOKEN"',
+            "expected an object with 'version' and 'targets', got a string (14 characters)",
+        ),
         ('{"version": 2, "targets": []}', "version 2; this costcalc reads version 1"),
+        ('{"version": true, "targets": []}', "'version' is a boolean, not the number 1"),
+        (
+            '{"version": "ghp_FAKE", "targets": []}',
+            "'version' is a string (8 characters), not the number 1",
+        ),
         (
             '{"version": 1, "targets": [], "total_monthly_usd": "5"}',
-            "'total_monthly_usd' is not a number",
+            "'total_monthly_usd' is not an amount >= 0",
         ),
+        (
+            '{"version": 1, "targets": [], "total_monthly_usd": 1e999999999}',
+            "'total_monthly_usd' is not an amount >= 0",
+        ),
+        (
+            '{"version": 1, "targets": [], "total_monthly_usd": -5}',
+            "'total_monthly_usd' is not an amount >= 0",
+        ),
+        (
+            '{"version": 1, "total_monthly_usd": 1, "targets": '
+            '[{"name": "a", "monthly_usd": 1}, {"name": "a", "monthly_usd": 0}]}',
+            "targets[1] has the same name as targets[0]",
+        ),
+        (
+            '{"version": 1, "total_monthly_usd": 1, "targets": [{"name": "a", "monthly_usd": '
+            + "9" * 5000
+            + "}]}",
+            "a number with 5,000 digits (at most 100)",
+        ),
+        ("[" * 50_000 + "]" * 50_000, "JSON nested too deeply"),
+        ("\x00binary", "binary data, not text"),
     ],
 )
 def test_baseline_that_is_not_a_report(repo, content, why):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from costcalc.catalog.yamlsrc import Map, Seq
+from costcalc.datafile import kind
 
 _LIMIT_DIGITS = 15  # numbers from 1e15 up are mistakes (and 1e999999999 would hang int())
 _DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
@@ -36,14 +37,25 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+_SHOWN = re.compile(r"[a-z][a-z0-9_.-]{0,19}|[0-9][0-9/.:, -]{0,19}")  # a word, a date, a figure
+
+
 def describe(value: object) -> str:
-    """A value as a message shows it: ``'cheap'``, ``null``, ``a list``, ``-1``."""
+    """A value as a message shows it: ``'cheap'``, ``null``, ``a list``, ``-1``.
+
+    Text is quoted only when it is a short lowercase word (``'cheap'``) or
+    a short figure or date (``'2026/11/01'``); anything else is named by its
+    kind (``a string (40 characters)``): a file given by mistake may hold a
+    secret, and error output ends up in CI logs.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if _SHOWN.fullmatch(value) else kind(value)
+    if isinstance(value, int) and value.bit_length() > 200:
+        return "a number with too many digits"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

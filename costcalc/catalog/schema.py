@@ -72,6 +72,15 @@ def check_header(root: object, chk: Checker) -> Header | None:
         message = f"expected a mapping at the top level, got {describe(root)}"
         chk.add(getattr(root, "line", 1), "", message)
         return None
+    if not any(key in root for key in ("schema_version", "provider", "models")):
+        # not a price table at all (a path given by mistake): its keys may be secrets
+        n = len(root)
+        message = (
+            "expected a price table (a mapping with schema_version, provider and models), "
+            f"got a mapping of {n} other key{'s' if n != 1 else ''}"
+        )
+        chk.add(root.line, "", message)
+        return None
     chk.known_keys(root, TOP_KEYS, "")
     if "schema_version" not in root:
         chk.add(root.line, "schema_version", "missing (must be 1)")

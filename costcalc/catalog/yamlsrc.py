@@ -24,6 +24,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from costcalc.datafile import MAX_DEPTH, DataFileProblem, read_data
+
 try:  # the C parser is ~10x faster; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -86,24 +88,65 @@ def line_of(node: Node) -> int:
 
 
 def compose(path: Path) -> Node | None:
-    """The document's root node (None for an empty file); YamlProblem if unreadable."""
+    """The document's root node (None for an empty file); YamlProblem if unusable.
+
+    Bounded: the file is read once, up to 64 MiB, and refused if binary;
+    aliases (``*name``) are refused before anything is built from them (an
+    alias bomb is a few hundred bytes that expand to gigabytes), and so is
+    nesting deeper than 64 levels.
+    """
     try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        raise YamlProblem(None, "", "file not found") from None
-    except IsADirectoryError:
-        raise YamlProblem(None, "", "is a directory, not a price table") from None
-    except OSError as err:
-        raise YamlProblem(None, "", f"cannot read: {err.strerror or err}") from None
+        text = read_data(path)
+    except DataFileProblem as err:
+        message = err.message
+        if message.startswith("is a directory"):
+            message = "is a directory, not a file"
+        raise YamlProblem(None, "", message) from None
+    if b"*" in text:
+        _refuse_aliases(text)
     try:
-        return yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(p for p in (err.context, err.problem) if p)
         raise YamlProblem(line, "", f"invalid YAML: {what}") from None
-    except yaml.YAMLError as err:
-        raise YamlProblem(None, "", f"invalid YAML: {err}") from None
+    except yaml.YAMLError:
+        raise YamlProblem(None, "", "invalid YAML") from None
+    except UnicodeDecodeError as err:
+        message = f"not UTF-8 text (an invalid byte at offset {err.start:,})"
+        raise YamlProblem(None, "", message) from None
+    if node is not None:
+        _check_depth(node)
+    return node
+
+
+def _refuse_aliases(text: bytes) -> None:
+    """YamlProblem at the first alias; streaming events builds nothing."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlProblem(
+                    event.start_mark.line + 1,
+                    "",
+                    "YAML aliases (*name) are not allowed: write the value out",
+                )
+    except yaml.YAMLError:
+        return  # compose reports it, with its line
+    except UnicodeDecodeError:
+        return
+
+
+def _check_depth(root: Node) -> None:
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise YamlProblem(line_of(node), "", f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend((v, depth + 1) for _, v in node.value)
 
 
 def key_text(node: Node, key_path: str) -> str:

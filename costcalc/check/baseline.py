@@ -1,19 +1,20 @@
 """A previous ``costcalc check --json`` report, and how today's figures differ from it.
 
-Only the stable keys are read: ``version`` (must be 1), ``total_monthly_usd``
-and each target's ``name`` and ``monthly_usd``. Numbers are read as exact
-decimals. Anything else is a :class:`~costcalc.errors.ConfigError` saying the
-file is not a costcalc check report.
+Only the stable keys are read: ``version`` (must be the number 1),
+``total_monthly_usd`` and each target's ``name`` (unique) and ``monthly_usd``
+(amounts: finite, >= 0, below $10^15). Numbers are read as exact decimals.
+Anything else is a :class:`~costcalc.errors.ConfigError` saying the file is
+not a costcalc check report, and what kind of thing was found instead.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from costcalc.datafile import DataFileProblem, kind, read_json_file
 from costcalc.errors import ConfigError
 
 REPORT_VERSION = 1
@@ -56,40 +57,66 @@ def _not_a_report(path: str, why: str) -> ConfigError:
     )
 
 
+_MAX_USD = Decimal(10) ** 15  # a monthly figure this large is not a real report
+
+
 def _money(value: object) -> bool:
-    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+    """A figure a report could hold: a finite number, >= 0, below $10^15."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return False
+    if isinstance(value, int):
+        return 0 <= value < _MAX_USD
+    return value.is_finite() and 0 <= value < _MAX_USD
+
+
+def _version(value: object) -> str | None:
+    """Why ``value`` is not this costcalc's report version, or None if it is."""
+    if type(value) is int and value == REPORT_VERSION:
+        return None
+    if type(value) is int and -1000 < value < 1000:
+        return f"version {value}; this costcalc reads version {REPORT_VERSION}"
+    return f"'version' is {kind(value)}, not the number {REPORT_VERSION}"
 
 
 def load_baseline(path: str | Path) -> Baseline:
-    """The report at ``path``; ConfigError if it is missing or not a check report."""
+    """The report at ``path``; ConfigError if it is missing or not a check report.
+
+    The file is read once and bounded (see :mod:`costcalc.datafile`); errors
+    say what kind of thing was found, never quote it.
+    """
     label = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"baseline {label}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"baseline {label}: cannot read: {err}") from None
-    try:
-        data = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as err:
-        raise _not_a_report(label, f"invalid JSON at line {err.lineno}: {err.msg}") from None
+        data = read_json_file(path)
+    except DataFileProblem as err:
+        if err.message == "file not found":
+            raise ConfigError(f"baseline {label}: no such file") from None
+        where = f"line {err.line}: " if err.line is not None else ""
+        raise _not_a_report(label, where + err.message) from None
     if not isinstance(data, dict) or "version" not in data or "targets" not in data:
-        raise _not_a_report(label, "expected an object with 'version' and 'targets'")
-    if data["version"] != REPORT_VERSION:
-        raise _not_a_report(label, f"version {data['version']!r}; this costcalc reads version 1")
+        what = "an object without them" if isinstance(data, dict) else kind(data)
+        raise _not_a_report(label, f"expected an object with 'version' and 'targets', got {what}")
+    why = _version(data["version"])
+    if why is not None:
+        raise _not_a_report(label, why)
     total = data.get("total_monthly_usd")
     if not _money(total):
-        raise _not_a_report(label, "'total_monthly_usd' is not a number")
+        raise _not_a_report(label, "'total_monthly_usd' is not an amount >= 0")
     targets: dict[str, Decimal | None] = {}
     if not isinstance(data["targets"], list):
-        raise _not_a_report(label, "'targets' is not a list")
+        raise _not_a_report(label, f"'targets' is {kind(data['targets'])}, not a list")
+    first: dict[str, int] = {}
     for i, item in enumerate(data["targets"]):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise _not_a_report(label, f"targets[{i}] has no 'name'")
+        name = item["name"]
+        if name in first:
+            raise _not_a_report(label, f"targets[{i}] has the same name as targets[{first[name]}]")
+        first[name] = i
         monthly = item.get("monthly_usd")
         if monthly is not None and not _money(monthly):
-            raise _not_a_report(label, f"targets[{i}].monthly_usd is not a number")
-        targets[item["name"]] = None if monthly is None else Decimal(monthly)
+            raise _not_a_report(label, f"targets[{i}].monthly_usd is not an amount >= 0")
+        targets[name] = None if monthly is None else Decimal(monthly)
+    assert isinstance(total, (int, Decimal))
     return Baseline(label, Decimal(total), targets)
 
 

@@ -99,7 +99,7 @@ def find_config(given: str | Path | None, cwd: Path | None = None) -> Path:
     """``given``, or ``costcalc.yaml`` (or ``.yml``) in ``cwd``; ConfigError if absent."""
     if given is not None:
         path = Path(given)
-        if not path.is_file():
+        if path.is_dir() or not path.exists():  # a pipe (--config <(...)) is read as a file
             what = "is a directory" if path.is_dir() else "no such file"
             raise ConfigError(f"config {path}: {what}")
         return path
@@ -155,6 +155,12 @@ class _Reader:
                 )
 
     def config(self, data: Map) -> Config:
+        if not any(key in data for key in TOP_KEYS):  # not a config: its keys may be secrets
+            n = len(data)
+            raise Where(self.label, data.line, "").error(
+                "expected a mapping with 'targets' (see the costcalc check docs), "
+                f"got a mapping of {n} other key{'s' if n != 1 else ''}"
+            )
         self.keys(data, TOP_KEYS, "")
         if "targets" not in data:
             raise Where(self.label, data.line, "").error("missing 'targets' (a list of targets)")

@@ -94,12 +94,24 @@ def is_lines(name: str, path: str, text_: str) -> bool:
     return False
 
 
+def _loads(text: str, where: str) -> object:
+    """json.loads, with the limits of a hostile file turned into one-line errors."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise InputError(f"{where}: JSON nested too deeply") from None
+    except ValueError:  # an integer past Python's digit limit
+        raise InputError(f"{where}: a JSON number with too many digits") from None
+
+
 def read_requests(text_: str, path: str, name: str) -> list[Request]:
     """Every request in a file's text, read as format ``name``."""
     parse = parser(name)
     if not is_lines(name, path, text_):
         try:
-            data = json.loads(text_)
+            data = _loads(text_, path)
         except json.JSONDecodeError as err:
             if err.msg != "Extra data" or name == "chat":
                 raise InputError(f"{path}:{err.lineno}: not valid JSON: {err.msg}") from None
@@ -111,7 +123,7 @@ def read_requests(text_: str, path: str, name: str) -> list[Request]:
             continue
         where = Location(path, lineno)
         try:
-            data = json.loads(line)
+            data = _loads(line, str(where))
         except json.JSONDecodeError as err:
             raise InputError(f"{where}: not valid JSON: {err.msg} (column {err.colno})") from None
         out.extend(parse(data, where))
