@@ -170,7 +170,7 @@ def _requests(
     def tokens(c: InputCount) -> int:
         return tok.scale(c.encoding_tokens) + c.fixed_tokens
 
-    per_input = query.per_input or "" in reports
+    per_input = query.per_input or ("" in reports and len(reports[""].inputs) > 1)
     per_input = per_input or any(c.line is not None or c.label is not None for c in counts)
     if per_input:
         return [

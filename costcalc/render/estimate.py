@@ -161,6 +161,9 @@ def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
     if len({e.key for e in ests}) > 1:  # a comparison: the relative-cost bar
         top = max((e.cost.total for e in ests), default=0)
         add(Column("", 9), [_bar(e.cost.total, top) for e in ests])
+    if any(r.worst_case for r in rows):  # at the request's own max_tokens
+        worst = [r.worst_case.cost.total if r.worst_case else None for r in rows]
+        add(Column("$/call at max_tokens", 5, right=True), common.money_column(worst))
     add(Column("latency", 1, right=True), [_latency(r) for r in rows])
     add(Column("context", 8, right=True), [_context(r) for r in rows])
     if any(e.volume for e in ests):
@@ -225,6 +228,12 @@ def summary(result: Comparison) -> str | None:
         if lat is not None
         else ", latency unknown"
     )
+    worst = result.rows[0].worst_case
+    if worst is not None:
+        text += (
+            f"; at most {common.money(worst.cost.total)} "
+            f"({worst.output_tokens:,} output tokens, the request's limit)"
+        )
     if e.volume is not None:
         v = e.volume
         text += (

@@ -84,7 +84,8 @@ def parse_openai(data: object, location: Location, inner: Parse) -> tuple[Reques
 def parse_anthropic(data: object, location: Location, inner: Parse) -> tuple[Request, ...]:
     if isinstance(data, dict) and "requests" in data:
         out: list[Request] = []
-        for i, item in enumerate(data["requests"]):
+        items = Reader(location, "Anthropic batch").seq(data["requests"], "requests")
+        for i, item in enumerate(items):
             where = Location(f"{location.path}: requests[{i}]", location.line)
             out.extend(parse_anthropic(item, where, inner))
         return tuple(out)
