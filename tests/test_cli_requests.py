@@ -75,8 +75,8 @@ def test_estimate_without_m_prices_each_line_on_its_own_model(data_dir):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["estimates"]
     assert sorted((r["input"], r["model"], r["max_output_tokens"]) for r in rows) == [
-        (f"{path}:1", "gpt-4o-mini", 100),
-        (f"{path}:2", "gpt-4o", 50),
+        (f"{path}:1", "openai/gpt-4o-mini", 100),
+        (f"{path}:2", "openai/gpt-4o", 50),
     ]
     for r in rows:
         assert r["cost_usd_worst_case"] > r["cost_usd"]["total"]
@@ -107,3 +107,17 @@ def test_estimate_of_an_unknown_body_model_is_an_error(tmp_path):
     result = run("estimate", str(path))
     assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown model 'gpt-9000'")
+
+
+def test_request_outputs_follow_the_json_schemas(data_dir):
+    jsonschema = __import__("pytest").importorskip("jsonschema")
+    from costcalc import schemas
+
+    for name in ("anthropic.json", "openai_batch.jsonl", "gemini.json"):
+        path = str(data_dir / "requests" / name)
+        doc = json.loads(run("count", path, "--json").stdout)
+        jsonschema.validate(doc, schemas.load("count"), cls=jsonschema.Draft202012Validator)
+    path = str(data_dir / "requests" / "anthropic.json")
+    doc = json.loads(run("estimate", path, "--json").stdout)
+    assert doc["estimates"][0]["approximate_parts"]
+    jsonschema.validate(doc, schemas.load("estimate"), cls=jsonschema.Draft202012Validator)
