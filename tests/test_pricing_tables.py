@@ -311,11 +311,11 @@ def _matches(clause: dict, name: str) -> bool:
         return any(_matches(c, name) for c in clause["or"])
     if "and" in clause:
         return all(_matches(c, name) for c in clause["and"])
-    tests = {
-        "equals": lambda v: name == v,
-        "starts_with": name.startswith,
-        "ends_with": name.endswith,
-        "contains": lambda v: v in name,
+    tests = {  # genai-prices lower-cases both sides (not a regular expression)
+        "equals": lambda v: name == v.lower(),
+        "starts_with": lambda v: name.startswith(v.lower()),
+        "ends_with": lambda v: name.endswith(v.lower()),
+        "contains": lambda v: v.lower() in name,
         "regex": lambda v: re.search(v, name) is not None,
     }
     return any(tests[k](v) for k, v in clause.items() if k in tests)
