@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,11 @@ from typer.testing import CliRunner
 from costcalc.cli import app
 
 runner = CliRunner()
+
+
+KNOWN = sorted(
+    json.loads(files("costcalc.tokenizers").joinpath("known.json").read_text())["tokenizers"]
+)
 
 
 def run(*args, input=None):
@@ -80,9 +86,7 @@ def test_table_is_plain_when_piped(tmp_path):
         (
             ["count", "-e", "p99k"],
             "x",
-            "error: unknown tokenizer 'p99k'; known tokenizers: cl100k_base, claude-3, "
-            "claude-4.7, ctok-3, ctok-4.7, deepseek-v4, gemini, llama3, llama4, mistral-sp-v1, "
-            "mistral-sp-v3, mistral-sp-v7, o200k_base, qwen, qwen3.5, tekken\n",
+            f"error: unknown tokenizer 'p99k'; known tokenizers: {', '.join(KNOWN)}\n",
         ),
         (["count"], "", "error: stdin is empty: pipe a prompt in, or give a PATH\n"),
         (
@@ -166,3 +170,18 @@ def test_pipes_named_as_paths_count_what_was_written(shell):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["total_tokens"] == 3
+
+
+def test_model_tokenizer_generation_and_ratio_are_shown(tmp_path):
+    """Opus 4.7 and later count with their own generation's ratio, marked ~."""
+    path = tmp_path / "p.txt"
+    path.write_text("hello world " * 50)
+    result = run("count", str(path), "-m", "claude-opus-4-7", "--json")
+    data = json.loads(result.stdout)
+    assert data["tokenizer"] == "claude-4.7" and data["kind"] == "approximate"
+    assert data["ratio"] == 1.57 and "Anthropic" in data["ratio_source"]
+    raw = data["inputs"][0]["encoding_tokens"]
+    assert data["total_tokens"] == -(-raw * 157 // 100)
+    table = run("count", str(path), "-m", "claude-opus-4-7")
+    assert f"~{data['total_tokens']:,}" in table.stdout
+    assert "claude-4.7: o200k_base x 1.57 (approximate: ~)" in table.stdout

@@ -461,14 +461,26 @@ def test_throughput_blocks_have_source_and_date(tables):
 
 
 def test_tokenizers(tables):
-    """OpenAI-family models count exactly; every stand-in says so and gives its ratio."""
+    """OpenAI-family models count exactly; every other model names its tokenizer in the
+    tokenizer table (exact where its package is installed) or is a stand-in with its ratio;
+    Claude models use their tokenizer generation."""
+    from costcalc.tokenizers import table as tokenizer_table
+
+    known = tokenizer_table()
     problems = []
     for name, provider, mid, m, t in models_of(tables):
-        tok = {**(t.get("tokenizer") or {}), **(m.get("tokenizer") or {})}
+        tok = m.get("tokenizer") or t.get("tokenizer") or {}
         if not tok:
             problems.append(f"{name}: {mid}: no tokenizer")
             continue
-        if tok.get("encoding") not in ("o200k_base", "cl100k_base"):
+        named = tok.get("name")
+        if named is not None:
+            if named not in known:
+                problems.append(f"{name}: {mid}: unknown tokenizer {named!r}")
+                continue
+            if not known[named].ratio_source:
+                problems.append(f"{name}: {mid}: {named} has no ratio source")
+        elif tok.get("encoding") not in ("o200k_base", "cl100k_base"):
             problems.append(f"{name}: {mid}: unknown encoding {tok.get('encoding')!r}")
         openai_family = (
             provider == "openai"
@@ -477,12 +489,23 @@ def test_tokenizers(tables):
         )
         if openai_family and tok.get("exact") is not True:
             problems.append(f"{name}: {mid}: OpenAI tokenizers are public, count exactly")
-        if not openai_family and tok.get("exact") is not False:
+        if not openai_family and named is None and tok.get("exact") is not False:
             problems.append(f"{name}: {mid}: not an OpenAI tokenizer, must be exact: false")
         if tok.get("exact") is False and not (tok.get("ratio") and tok.get("ratio_source")):
             problems.append(f"{name}: {mid}: a stand-in needs ratio and ratio_source")
-        if provider == "anthropic" and as_number(tok.get("ratio", 0)) != Decimal("1.16"):
-            problems.append(f"{name}: {mid}: Claude's ratio is 1.16 (VentureBeat 2025)")
+        if "claude" in mid:
+            version = re.search(r"claude-(?:opus|sonnet|haiku)-(\d+)-(\d+)\b", mid)
+            major, minor = (int(version[1]), int(version[2])) if version else (5, 0)
+            minor = 0 if minor > 20 else minor  # a snapshot date, not a version
+            want = (
+                "claude-5"
+                if major >= 5
+                else "claude-4.7"
+                if (major, minor) >= (4, 7)
+                else "claude-3"
+            )
+            if named != want:
+                problems.append(f"{name}: {mid}: Claude's tokenizer generation is {want}")
         legacy = mid.startswith(("gpt-4-", "gpt-3.5")) or mid == "gpt-4"
         if provider == "openai" and (tok.get("encoding") == "cl100k_base") != legacy:
             problems.append(f"{name}: {mid}: wrong encoding {tok.get('encoding')}")

@@ -93,7 +93,7 @@ COLUMNS = (
 def table(report: CountReport, screen: Screen) -> str:
     approx = not report.all_exact
     rows = [
-        [path, common.count(tokens, not c.exact), f"{chars:,}", f"{nbytes:,}"]
+        [path, common.count(tokens, not (c.exact and report.exact)), f"{chars:,}", f"{nbytes:,}"]
         for c, (path, tokens, chars, nbytes) in zip(report.inputs, _rows(report), strict=True)
     ]
     footer = None
