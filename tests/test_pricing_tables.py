@@ -494,7 +494,7 @@ def test_tokenizers(tables):
         if tok.get("exact") is False and not (tok.get("ratio") and tok.get("ratio_source")):
             problems.append(f"{name}: {mid}: a stand-in needs ratio and ratio_source")
         if "claude" in mid:
-            version = re.search(r"claude-(?:opus|sonnet|haiku)-(\d+)-(\d+)\b", mid)
+            version = re.search(r"claude-(?:opus|sonnet|haiku)-(\d+)[-.](\d+)\b", mid)
             major, minor = (int(version[1]), int(version[2])) if version else (5, 0)
             minor = 0 if minor > 20 else minor  # a snapshot date, not a version
             want = (
