@@ -19,6 +19,7 @@ from costcalc.cli.common import (
     image_size_option,
     output_format,
     show,
+    write_stdout,
 )
 
 
@@ -76,6 +77,19 @@ def count_cmd(
         None, "--glob", help="In directories, only files matching this pattern."
     ),
     pricing: list[Path] | None = PricingOpt,
+    text: str | None = typer.Option(
+        None, "--text", help="Count this text (given literally) instead of files or stdin."
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only the total, a bare number (for scripts)."
+    ),
+    truncate: int | None = typer.Option(
+        None,
+        "--truncate",
+        "-t",
+        metavar="N",
+        help="Print the input's first N tokens, as text, instead of counting (like ttok -t).",
+    ),
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
     wide: bool = WideOpt,
@@ -88,12 +102,20 @@ def count_cmd(
     the way the model's provider bills them, images by the tables' rules; a
     body's own "model" picks the model when -m is not given.
 
+    --text counts a literal string, -q prints only the total, and --truncate N
+    prints the first N tokens of the input (all inputs, in order) as text.
+
     Example: cat prompt.txt | costcalc count -m gpt-4o --json
     """
     from costcalc.counting import count_inputs
     from costcalc.render.progress import DelayedProgress
 
     out = output_format(output, as_json)
+    stdin = _literal(text, paths, quiet, truncate, output, as_json)
+    if truncate is not None:
+        tok, _ = resolve_tokenizer(model, encoding, pricing or [])
+        _print_truncated(paths or [], tok, truncate, glob, stdin)
+        return
     from costcalc.request.rules import Picker
 
     size = image_size_option(image_size)
@@ -109,9 +131,43 @@ def count_cmd(
             glob=glob,
             progress=progress,
             pick=picker,
+            stdin=stdin,
+            stdin_is_tty=False if stdin is not None else None,
         )
     for skipped in report.skipped:
         warn(f"skipped {skipped.path}: {skipped.reason}")
     for message in (*report.warnings, *picker.notes):
         warn(message)
+    if quiet:
+        write_stdout(str(report.total_tokens))
+        return
     show("count", report, out, wide)
+
+
+def _literal(text, paths, quiet: bool, truncate, output, as_json: bool):
+    """Check the ttok-style options; --text as the stdin to read (None without it)."""
+    from costcalc.errors import CostcalcError
+
+    if text is not None and paths:
+        raise CostcalcError("give either PATHs or --text, not both")
+    if quiet and (output is not None or as_json):
+        raise CostcalcError("-q prints only the total: it does not go with --json or --output")
+    if truncate is not None and (quiet or output is not None or as_json):
+        raise CostcalcError("--truncate prints text: it does not go with -q, --json or --output")
+    if truncate is not None and truncate < 0:
+        raise CostcalcError(f"--truncate must be >= 0, got {truncate}")
+    if text is None:
+        return None
+    import io
+
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def _print_truncated(paths, tok, n: int, glob, stdin) -> None:
+    from costcalc.inputs import TextReader, resolve_sources
+    from costcalc.truncation import first_tokens
+
+    found = resolve_sources(paths, glob, stdin_is_tty=False if stdin is not None else None)
+    text = "".join(TextReader(source, stdin).read() for source in found.sources)
+    sys.stdout.write(first_tokens(text, tok, n))
+    sys.stdout.flush()
