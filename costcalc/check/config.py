@@ -56,7 +56,37 @@ class Where:
         return f"{place}: {self.key_path}" if self.key_path else place
 
     def error(self, message: str, hint: str | None = None) -> ConfigError:
-        return ConfigError(f"{self}: {message}", hint=hint)
+        err = ConfigError(f"{self}: {message}", hint=hint)
+        err.file, err.line = self.file, self.line  # for annotations
+        return err
+
+
+class ConfigProblems(ConfigError):
+    """Every problem found in a config, reported together (each as its own ``error:`` line)."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        self.problems = list(problems)
+        text = "\nerror: ".join(p.message for p in self.problems)
+        hints = [p.hint for p in self.problems if p.hint]
+        super().__init__(text, hint=hints[0] if len(hints) == 1 else None)
+
+
+def collect(problems: list[ConfigError], check, *args):
+    """``check(*args)``, with any ConfigError added to ``problems`` instead of raised."""
+    try:
+        return check(*args)
+    except ConfigProblems as err:
+        problems.extend(err.problems)
+    except ConfigError as err:
+        problems.append(err)
+    return None
+
+
+def raise_all(problems: list[ConfigError]) -> None:
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigProblems(problems)
 
 
 @dataclass(frozen=True)
@@ -155,24 +185,41 @@ class _Reader:
                 )
 
     def config(self, data: Map) -> Config:
+        """The whole config checked; every problem found is raised together."""
         if not any(key in data for key in TOP_KEYS):  # not a config: its keys may be secrets
             n = len(data)
             raise Where(self.label, data.line, "").error(
                 "expected a mapping with 'targets' (see the costcalc check docs), "
                 f"got a mapping of {n} other key{'s' if n != 1 else ''}"
             )
-        self.keys(data, TOP_KEYS, "")
+        problems: list[ConfigError] = []
+        collect(problems, self.keys, data, TOP_KEYS, "")
         if "targets" not in data:
-            raise Where(self.label, data.line, "").error("missing 'targets' (a list of targets)")
+            problems.append(
+                Where(self.label, data.line, "").error("missing 'targets' (a list of targets)")
+            )
+            raise_all(problems)
         root = self.path.parent
-        pricing = tuple(root / p for p in self.strings(data, "pricing", "pricing"))
+        pricing = tuple(
+            root / p for p in collect(problems, self.strings, data, "pricing", "pricing") or ()
+        )
         defaults = data.get("defaults", Map())
         if "defaults" in data:
-            self.mapping(data, "defaults", "defaults")
-            self.keys(defaults, REQUEST_KEYS, "defaults")
+            if collect(problems, self.mapping, data, "defaults", "defaults") is None:
+                raise_all(problems)
+            collect(problems, self.keys, defaults, REQUEST_KEYS, "defaults")
             for key, value in defaults.items():  # checked even if every target overrides it
-                if key != "model":
-                    self.request_value(key, value, self.at(defaults, key, f"defaults.{key}"))
+                if key != "model" and key in REQUEST_KEYS:
+                    where = self.at(defaults, key, f"defaults.{key}")
+                    collect(problems, self.request_value, key, value, where)
+        if problems:  # the targets inherit the defaults: fix those first
+            raise_all(problems)
+        config = collect(problems, self._targets, data, defaults, root, pricing)
+        raise_all(problems)
+        return config
+
+    def _targets(self, data: Map, defaults: Map, root: Path, pricing: tuple) -> Config:
+        problems: list[ConfigError] = []
         targets_seq = data["targets"]
         if not isinstance(targets_seq, Seq) or not targets_seq:
             raise self.at(data, "targets", "targets").error(
@@ -183,15 +230,21 @@ class _Reader:
         for i, item in enumerate(targets_seq):
             where = self.at(targets_seq, i, f"targets[{i}]")
             if not isinstance(item, Map):
-                raise where.error(f"expected a mapping, got {_describe(item)}")
-            target = self.target(item, defaults, f"targets[{i}]", where)
+                problems.append(where.error(f"expected a mapping, got {_describe(item)}"))
+                continue
+            target = collect(problems, self.target, item, defaults, f"targets[{i}]", where)
+            if target is None:
+                continue
             if target.name in seen:
-                raise self.at(item, "name", f"targets[{i}].name").error(
-                    f"duplicate target name {target.name!r} (first on line {seen[target.name]})"
+                problems.append(
+                    self.at(item, "name", f"targets[{i}].name").error(
+                        f"duplicate target name {target.name!r} (first on line {seen[target.name]})"
+                    )
                 )
             seen[target.name] = item.where("name")
             targets.append(target)
-        budget = self.budget(data, "budget", OVERALL_RULES)
+        budget = collect(problems, self.budget, data, "budget", OVERALL_RULES) or ()
+        raise_all(problems)
         for rule in budget:
             if rule.name in MONTHLY_RULES:
                 for t in targets:

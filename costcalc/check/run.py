@@ -17,7 +17,7 @@ from pathlib import Path
 from costcalc.catalog.entry import ModelEntry
 from costcalc.check import rules as _rules
 from costcalc.check.baseline import Baseline, BaselineDiff, compare
-from costcalc.check.config import Config, Target, Where
+from costcalc.check.config import Config, Target, Where, collect, raise_all
 from costcalc.check.rules import Breach, RuleResult, Subject
 from costcalc.choices import Per
 from costcalc.counting import count_sources
@@ -252,13 +252,18 @@ def run_check(
 
     cwd = (cwd or Path.cwd()).resolve()
     catalog = load_catalog([*config.pricing, *pricing])
-    entries = [_resolve(catalog, t) for t in config.targets]  # every model error before counting
+    problems: list[ConfigError] = []
+    entries = [collect(problems, _resolve, catalog, t) for t in config.targets]
+    raise_all(problems)  # every model error before counting
     targets, subjects, warnings = [], [], []
     for target, entry in zip(config.targets, entries, strict=True):
-        result, subject, notes = run_target(config, target, entry, cwd)
-        targets.append(result)
-        subjects.append(subject)
-        warnings += notes
+        done = collect(problems, run_target, config, target, entry, cwd)
+        if done is not None:
+            result, subject, notes = done
+            targets.append(result)
+            subjects.append(subject)
+            warnings += notes
+    raise_all(problems)  # every target's problem, not only the first
     total = sum((t.monthly_usd for t in targets if t.monthly_usd is not None), Decimal(0))
     diff = None
     if baseline is not None:

@@ -11,8 +11,8 @@ import typer
 
 from costcalc.choices import CheckFormat, OutputFormat
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, PricingOpt, WideOpt, output_format, show
-from costcalc.errors import CostcalcError, ExitCode
+from costcalc.cli.common import JsonOpt, PricingOpt, WideOpt, output_format, show, write_stdout
+from costcalc.errors import ConfigError, CostcalcError, ExitCode
 
 
 class Annotations(str, Enum):
@@ -41,6 +41,10 @@ def check_cmd(
     ),
     as_json: bool = JsonOpt,
     wide: bool = WideOpt,
+    init: bool = typer.Option(
+        False, "--init", help="Write a starter costcalc.yaml from the prompt files found here."
+    ),
+    force: bool = typer.Option(False, "--force", help="With --init: replace an existing config."),
 ) -> None:
     """Check the prompts in costcalc.yaml against their cost, latency and growth budgets.
 
@@ -51,8 +55,15 @@ def check_cmd(
     GitHub annotations go to stdout with the text report, and to stderr when
     stdout carries a --json or --markdown report (the runner reads both).
 
+    --init writes a starter config (to --config, or ./costcalc.yaml) with one
+    target per directory of prompt files found below here; it never replaces
+    a config unless --force is given.
+
     Example: costcalc check --baseline base.json --markdown > comment.md
     """
+    if init:
+        _init(config, force)
+        return
     from costcalc.check.baseline import load_baseline
     from costcalc.check.config import find_config, load_config
     from costcalc.check.run import run_check
@@ -62,22 +73,33 @@ def check_cmd(
     if as_markdown and (as_json or chosen not in (None, OutputFormat.MARKDOWN)):
         raise CostcalcError("--markdown conflicts with --json / --output")
     out = OutputFormat.MARKDOWN if as_markdown else output_format(chosen, as_json)
-    cfg = load_config(find_config(config))
-    base = load_baseline(baseline) if baseline is not None else None
-    report = run_check(cfg, base, pricing=pricing or [])
+    github = annotations is Annotations.GITHUB or (
+        annotations is Annotations.AUTO and os.environ.get("GITHUB_ACTIONS") == "true"
+    )
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    try:
+        cfg = load_config(find_config(config))
+        base = load_baseline(baseline) if baseline is not None else None
+        report = run_check(cfg, base, pricing=pricing or [])
+    except ConfigError as err:  # the CI still sees where: annotations and the step summary
+        problems = getattr(err, "problems", [err])
+        if github:
+            for line in render.config_annotations(problems):
+                print(line, file=sys.stderr)
+        if summary:
+            _write(Path(summary), render.config_markdown(problems), "a")
+        if out is OutputFormat.MARKDOWN:  # the PR comment says why the check could not run
+            write_stdout(render.config_markdown(problems))
+        raise
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
     show("check", report, out, wide)
-    github = annotations is Annotations.GITHUB or (
-        annotations is Annotations.AUTO and os.environ.get("GITHUB_ACTIONS") == "true"
-    )
     if github:
         stream = sys.stdout if out is OutputFormat.TABLE else sys.stderr
         for line in render.annotations(report):
             print(line, file=stream)
         stream.flush()
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         _write(Path(summary), render.markdown(report) + "\n", "a")
     if junit is not None:
@@ -85,6 +107,21 @@ def check_cmd(
 
     if report.breaches and not exit_zero:
         raise typer.Exit(int(ExitCode.BREACH))
+
+
+def _init(config: Path | None, force: bool) -> None:
+    from costcalc.check.config import CONFIG_NAMES
+    from costcalc.check.starter import starter_config
+
+    path = config or Path(CONFIG_NAMES[0])
+    if path.exists() and not force:
+        raise CostcalcError(f"{path} exists: not replaced (add --force to replace it)")
+    text, targets = starter_config(path.parent if config else Path.cwd())
+    _write(path, text, "w")
+    found = (
+        f"{targets} target(s) from the prompt files found" if targets else "no prompt files found"
+    )
+    print(f"wrote {path}: {found}; edit the budgets, then run `costcalc check`", file=sys.stderr)
 
 
 def _write(path: Path, text: str, mode: str) -> None:

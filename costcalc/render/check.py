@@ -345,6 +345,31 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def config_annotations(problems) -> list[str]:
+    """One ``::error`` per config problem, at its file and line when known."""
+    out = []
+    for p in problems:
+        props = []
+        if getattr(p, "file", None):
+            props.append(f"file={_escape_property(p.file)}")
+            if getattr(p, "line", None) is not None:
+                props.append(f"line={p.line}")
+        props.append("title=costcalc config")
+        out.append(f"::error {','.join(props)}::{_escape_data(p.message)}")
+    return out
+
+
+def config_markdown(problems) -> str:
+    """The step summary of a check that could not run: every config problem."""
+    n = len(problems)
+    lines = [
+        f"### ❌ costcalc check could not run: {n:,} config problem{'s' if n != 1 else ''}",
+        "",
+    ]
+    lines += [f"- {common._md_escape(p.message)}" for p in problems]
+    return "\n".join(lines) + "\n"
+
+
 def annotations(report: CheckReport) -> list[str]:
     """One ``::error`` workflow command per breach, worst first."""
     out = []
