@@ -63,3 +63,18 @@ class UsageEngine(str, Enum):
 
     DUCKDB = "duckdb"
     PYTHON = "python"
+
+
+class ServiceTier(str, Enum):
+    """A provider's processing tier for synchronous calls (the batch API is separate)."""
+
+    STANDARD = "standard"
+    FLEX = "flex"
+    PRIORITY = "priority"
+
+
+class CacheTTL(str, Enum):
+    """How long a prompt-cache write lives; Anthropic bills 1-hour writes higher."""
+
+    FIVE_MINUTES = "5m"
+    ONE_HOUR = "1h"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from costcalc.catalog.entry import ModelEntry
-from costcalc.choices import InputFormat, Per, SortKey
+from costcalc.choices import CacheTTL, InputFormat, Per, ServiceTier, SortKey
 from costcalc.counting import CountReport, InputCount, count_sources
 from costcalc.errors import CostcalcError
 from costcalc.estimate import Estimate, Request, Volume, estimate
@@ -43,6 +43,9 @@ class Query:
     max_cost: Decimal | None = None
     tpm_limit: int | None = None
     rpm_limit: int | None = None
+    service_tier: ServiceTier = ServiceTier.STANDARD
+    cache_ttl: CacheTTL = CacheTTL.FIVE_MINUTES
+    at: dt.datetime | None = None  # when the calls are made (UTC); None: now
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,9 @@ def _requests(
         cached_fraction=query.cached_fraction,
         cache_write_fraction=query.cache_write_fraction,
         batch=query.batch,
+        service_tier=query.service_tier,
+        cache_ttl=query.cache_ttl,
+        at=query.at,
     )
     if query.input_tokens is not None:
         return [(None, Request(input_tokens=query.input_tokens, exact_tokens=True, **base), None)]

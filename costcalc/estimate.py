@@ -7,12 +7,14 @@ float in seconds, or None when the table has no throughput to support it.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from costcalc.catalog.entry import ModelEntry, Prices
-from costcalc.choices import Per
-from costcalc.errors import CostcalcError, MissingPriceError
+from costcalc.choices import CacheTTL, Per, ServiceTier
+from costcalc.errors import CostcalcError
+from costcalc.rates import Rates, Selection, need, price_set, rates_for, tier_for
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -37,6 +39,14 @@ class Request:
     cache_write_fraction: Decimal = ZERO
     batch: bool = False
     exact_tokens: bool = True
+    service_tier: ServiceTier = ServiceTier.STANDARD
+    cache_ttl: CacheTTL = CacheTTL.FIVE_MINUTES
+    at: _dt.datetime | None = None  # when the call is made (UTC); None: now
+
+    @property
+    def selection(self) -> Selection:
+        """How the call is made, for choosing its prices (see costcalc.rates)."""
+        return Selection(self.service_tier, self.batch, self.cache_ttl, self.at)
 
     def __post_init__(self) -> None:
         for name in ("input_tokens", "output_tokens", "reasoning_tokens"):
@@ -114,6 +124,8 @@ class Estimate:
     fits_context: bool | None  # None when the table gives no context window
     tier_above: int | None  # the long-context tier used, if any
     volume: VolumeEstimate | None = None
+    max_input_tokens: int | None = None
+    rates: Rates | None = None  # the per-1M prices used, with the rules that derived any
 
     @property
     def key(self) -> str:
@@ -135,53 +147,52 @@ def split_input(input_tokens: int, cached: Decimal, write: Decimal) -> tuple[int
 
 
 def prices_for(entry: ModelEntry, input_tokens: int) -> tuple[Prices, int | None]:
-    """The prices that apply: the highest tier whose threshold the input strictly exceeds."""
-    chosen, above = entry.prices, None
-    for tier in entry.tiers:
-        if input_tokens > tier.above_input_tokens:
-            chosen, above = tier.prices, tier.above_input_tokens
-    return chosen, above
-
-
-def _need(entry: ModelEntry, prices: Prices, name: str, tier: int | None) -> Decimal:
-    value = getattr(prices, name)
-    if value is None:
-        where = f" above {tier:,} input tokens" if tier is not None else ""
-        raise MissingPriceError(
-            f"{entry.key}: the table has no {name.replace('_', ' ')} price{where}",
-            hint="add it to a table passed with --pricing, or choose another model",
-        )
-    return value
+    """The entry's own prices for an input size: (prices, the tier's above_input_tokens)."""
+    prices, tiers, _ = price_set(entry, _dt.datetime.now(_dt.timezone.utc))
+    tier = tier_for(tiers, input_tokens)
+    return (tier.prices, tier.above_input_tokens) if tier else (prices, None)
 
 
 def _per_token(tokens: int, per_million: Decimal) -> Decimal:
     return (Decimal(tokens) * per_million).scaleb(-6)
 
 
-def call_cost(entry: ModelEntry, request: Request) -> tuple[Cost, int | None, tuple[int, int, int]]:
-    prices, tier = prices_for(entry, request.input_tokens)
+def call_cost(entry: ModelEntry, request: Request) -> tuple[Cost, Rates, tuple[int, int, int]]:
+    rates = rates_for(entry, request.input_tokens, request.selection)
     uncached, cached, write = split_input(
         request.input_tokens, request.cached_fraction, request.cache_write_fraction
     )
-    mode = "batch_" if request.batch else ""
-    input_price = _need(entry, prices, f"{mode}input", tier)
-    output_price = _need(entry, prices, f"{mode}output", tier)
+    input_price = need(entry, rates, "input")
+    output_price = need(entry, rates, "output")
     cost_input = _per_token(uncached, input_price)
-    cost_cached = ZERO
-    if cached:
-        cost_cached = _per_token(cached, _need(entry, prices, f"{mode}cached_input", tier))
-    cost_write = ZERO
-    if write:
-        if request.batch:
-            raise MissingPriceError(f"{entry.key}: batch prompt-cache writes are not priced")
-        cost_write = _per_token(write, _need(entry, prices, "cache_write", tier))
+    cost_cached = _per_token(cached, need(entry, rates, "cached_input")) if cached else ZERO
+    cost_write = _per_token(write, need(entry, rates, "cache_write")) if write else ZERO
     cost_output = _per_token(request.output_tokens + request.reasoning_tokens, output_price)
     total = cost_input + cost_cached + cost_write + cost_output
     return (
         Cost(cost_input, cost_cached, cost_write, cost_output, total),
-        tier,
+        rates,
         (uncached, cached, write),
     )
+
+
+def fits(entry: ModelEntry, request: Request) -> bool | None:
+    """Whether the request fits the model's limits; None when the table gives none.
+
+    The input must fit ``max_input_tokens``, input + output (reasoning included)
+    ``context_window`` (the total), and the output ``max_output_tokens``.
+    """
+    generated = request.output_tokens + request.reasoning_tokens
+    checks = []
+    if entry.max_input_tokens is not None:
+        checks.append(request.input_tokens <= entry.max_input_tokens)
+    if entry.context_window is not None:
+        checks.append(request.input_tokens + generated <= entry.context_window)
+    if not checks:
+        return None
+    if entry.max_output_tokens is not None:
+        checks.append(generated <= entry.max_output_tokens)
+    return all(checks)
 
 
 def _latency(entry: ModelEntry, request: Request) -> Latency:
@@ -234,12 +245,8 @@ def _volume(request: Request, cost: Cost, latency: Latency, volume: Volume) -> V
 
 def estimate(entry: ModelEntry, request: Request, volume: Volume | None = None) -> Estimate:
     """Cost and latency of ``request`` on ``entry`` (and at ``volume``, if given)."""
-    cost, tier, (_, cached, write) = call_cost(entry, request)
+    cost, rates, (_, cached, write) = call_cost(entry, request)
     latency = _latency(entry, request)
-    needed = request.input_tokens + request.output_tokens + request.reasoning_tokens
-    fits = None if entry.context_window is None else needed <= entry.context_window
-    if fits and entry.max_output_tokens is not None:
-        fits = request.output_tokens + request.reasoning_tokens <= entry.max_output_tokens
     return Estimate(
         model=entry.id,
         provider=entry.provider,
@@ -254,7 +261,9 @@ def estimate(entry: ModelEntry, request: Request, volume: Volume | None = None) 
         latency=latency,
         context_window=entry.context_window,
         max_output_tokens=entry.max_output_tokens,
-        fits_context=fits,
-        tier_above=tier,
+        fits_context=fits(entry, request),
+        tier_above=rates.tier.above_input_tokens if rates.tier else None,
         volume=None if volume is None else _volume(request, cost, latency, volume),
+        max_input_tokens=entry.max_input_tokens,
+        rates=rates,
     )

@@ -264,6 +264,24 @@ def test_rate_limit_share(table):
             ["--input-tokens", "5"],
             "error: no model chosen: give -m MODEL (repeatable), --provider P or --all",
         ),
+        (
+            ["-m", "fast-1", "--input-tokens", "5", "--at", "next tuesday"],
+            "error: --at: expected an ISO 8601 date or date-time such as 2026-12-01T09:30Z, "
+            "got 'next tuesday'",
+        ),
+        (
+            ["-m", "fast-1", "--input-tokens", "5", "--service-tier", "flex"],
+            "error: acme/fast-1 has no flex prices (its service tiers: standard)",
+        ),
+        (
+            ["-m", "fast-1", "--input-tokens", "5", "--cache-ttl", "1h"],
+            "error: acme/fast-1 has no 1h cache-write price (its cache TTLs: none priced)",
+        ),
+        (
+            ["-m", "fast-1", "--input-tokens", "5", "--batch", "--service-tier", "priority"],
+            "error: --service-tier priority and --batch do not combine: the batch API has its "
+            "own prices",
+        ),
     ],
 )
 def test_bad_input(table, args, message):
@@ -395,3 +413,44 @@ def test_pipes_are_read_once_and_checked_before_spooling(shell, code):
         assert tokens == {"gpt-4o": 3, "gpt-4": 3}
     else:
         assert proc.stderr.strip().splitlines()[-1] == "error: stdin: is binary data, not a prompt"
+
+
+def test_rules_flags_on_the_bundled_tables():
+    def total(*args):
+        result = runner.invoke(app, ["estimate", "--json", *args])
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout, parse_float=Decimal)["estimates"][0]
+
+    # xAI: 200,000 input tokens are billed at the long-context rate (2.50 / 5.00)
+    grok = total("-m", "grok-4.20", "--input-tokens", "200000", "--output-tokens", "1000")
+    assert grok["cost_usd"]["total"] == Decimal("0.505")
+    assert grok["rates"]["tier_from_input_tokens"] == 200000
+    # DeepSeek: a weekday 03:00 UTC is peak, noon is not
+    args = ("-m", "deepseek-v4-pro", "--input-tokens", "1000000")
+    peak = total(*args, "--at", "2026-12-02T03:00Z")
+    assert peak["cost_usd"]["total"] == Decimal("1.32")
+    assert peak["rates"]["period"] == "mon,tue,wed,thu,fri 01:00-04:00 06:00-10:00 UTC"
+    assert total(*args, "--at", "2026-12-02T12:00Z")["cost_usd"]["total"] == Decimal("0.66")
+    # Claude: 1-hour cache writes at 6.00
+    claude = total(
+        "-m", "claude-sonnet-4-5", "--input-tokens", "10000",
+        "--cache-write-fraction", "1", "--cache-ttl", "1h",
+    )  # fmt: skip
+    assert claude["cost_usd"]["cache_write"] == Decimal("0.06")
+    assert claude["rates"]["keys"]["cache_write"] == "cache_write_1h"
+    # OpenAI flex
+    flex = total("-m", "gpt-5", "--input-tokens", "1000000", "--service-tier", "flex")
+    assert flex["cost_usd"]["total"] == Decimal("0.625")
+
+
+def test_gpt5_input_limit_and_total_context():
+    fits = runner.invoke(
+        app, ["estimate", "-m", "gpt-5", "--input-tokens", "260000", "--output-tokens", "20000"]
+    )
+    assert fits.exit_code == 0 and "does not fit" not in fits.stderr
+    over = runner.invoke(
+        app, ["estimate", "-m", "gpt-5", "--input-tokens", "280000", "--output-tokens", "20000"]
+    )
+    assert "warning: openai/gpt-5: the input (280,000 tokens) is more than its input limit of " in (
+        over.stderr
+    )

@@ -63,7 +63,8 @@ def test_spot_prices_are_exact(entries):
     assert (p.input, p.cached_input, p.output) == (Decimal("2.5"), Decimal("1.25"), Decimal(10))
     assert (p.batch_input, p.batch_output) == (Decimal("1.25"), Decimal(5))
     assert (p.priority_input, p.priority_output) == (Decimal("4.25"), Decimal(17))
-    assert (gpt4o.context_window, gpt4o.max_output_tokens) == (128000, 16384)
+    assert (gpt4o.max_input_tokens, gpt4o.max_output_tokens) == (128000, 16384)
+    assert gpt4o.context_window is None  # LiteLLM does not say whether 128,000 is the total
     assert gpt4o.tokenizer == O200K
     # 1.5e-07 per token is 0.15 per 1M, exactly (as a float it would not be)
     assert entries["openai/gpt-4o-mini"].prices.input == Decimal("0.15")
@@ -153,8 +154,8 @@ def test_mapping_rules(tmp_path):
         "batch_input": Decimal("0.05"),
         "flex_output": Decimal("0.2"),
     }
-    # context_window is max_input_tokens; tiers take the base rates LiteLLM would use
-    assert (chat.context_window, chat.max_output_tokens) == (300000, 8000)
+    # max_input_tokens is LiteLLM's; tiers take the base rates LiteLLM would use
+    assert (chat.max_input_tokens, chat.max_output_tokens) == (300000, 8000)
     low, high = chat.tiers
     assert (low.above_input_tokens, low.prices.input, low.prices.output) == (
         128000,

@@ -207,45 +207,46 @@ DEPRECATED_ELSEWHERE: dict[str, tuple[str, str]] = {
 # Empty on purpose: every bundled price is checked against the reference.
 NO_REFERENCE_ALLOWED: dict[str, str] = {}
 
-PRICE_KEYS = (
-    "input", "cached_input", "cache_write", "output",
-    "batch_input", "batch_cached_input", "batch_output",
-    "flex_input", "flex_output", "priority_input", "priority_output",
-)  # fmt: skip
+PRICE_KEYS = tuple(
+    mode + kind
+    for mode in ("", "batch_", "flex_", "priority_")
+    for kind in ("input", "cached_input", "cache_write", "cache_write_1h", "output")
+)
 TOP_KEYS = {
     "schema_version", "provider", "source", "as_of", "tokenizer", "caching", "media", "tool_use",
-    "models",
+    "derive", "models",
 }  # fmt: skip
 MODEL_KEYS = {
-    "aliases", "tokenizer", "context_window", "max_output_tokens", "price", "tiers",
-    "throughput", "deprecated", "source", "as_of", "notes", "provider", "caching", "nicknames",
-    "media", "tool_use",
+    "aliases", "tokenizer", "context_window", "max_input_tokens", "max_output_tokens", "price",
+    "tiers", "scheduled", "windows", "derive", "throughput", "deprecated", "source", "as_of",
+    "notes", "provider", "caching", "nicknames", "media", "tool_use",
 }  # fmt: skip
 THROUGHPUT_FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
 HOSTS_OF_OPENAI = {"azure", "openrouter"}  # hosts serving OpenAI's own models
 OPENAI_NAME = re.compile(r"(gpt-[3-9]|o[1-9])")
 DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
 
-# How LiteLLM's per-token fields map onto the format's price keys. Fields with no place in
-# the format (cache reads at flex/priority rates, batch cache writes, 1-hour / 12-hour cache
-# writes, "ultrafast"/"decisions" modes, audio/image tokens) are not compared.
+# How LiteLLM's per-token fields map onto the format's price keys. Fields the tables do not
+# list (cache reads at flex/priority rates; batch cache writes, which the tables derive by rule;
+# 12-hour cache writes, "ultrafast"/"decisions" modes, audio/image tokens) are not compared.
 _BASE = {
     "input_cost_per_token": "input",
     "cache_read_input_token_cost": "cached_input",
     "cache_creation_input_token_cost": "cache_write",
+    "cache_creation_input_token_cost_above_1hr": "cache_write_1h",
     "output_cost_per_token": "output",
 }
 _MODE = {
     "": {"input": "input", "cached_input": "cached_input", "cache_write": "cache_write",
-         "output": "output"},
+         "cache_write_1h": "cache_write_1h", "output": "output"},
     "_batches": {"input": "batch_input", "cached_input": "batch_cached_input",
                  "output": "batch_output"},
     "_flex": {"input": "flex_input", "output": "flex_output"},
     "_priority": {"input": "priority_input", "output": "priority_output"},
 }  # fmt: skip
 _FIELD = re.compile(
-    r"(input_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost"
-    r"|output_cost_per_token)(?:_above_(\d+)k_tokens)?(_batches|_flex|_priority)?"
+    r"(input_cost_per_token|cache_read_input_token_cost"
+    r"|cache_creation_input_token_cost(?:_above_1hr)?|output_cost_per_token)(?:_above_(\d+)k_tokens)?(_batches|_flex|_priority)?"
 )
 
 
@@ -274,7 +275,7 @@ def expected_prices(entry: dict) -> tuple[dict[str, Decimal], dict[int, dict[str
         key = _MODE[m[3] or ""].get(_BASE[m[1]])
         if key is None:
             continue
-        if key == "cache_write" and value == 0:
+        if key in ("cache_write", "cache_write_1h") and value == 0:
             # LiteLLM writes 0 where cache writes are not billed separately (DeepSeek bills a
             # cache miss at the input price). costcalc's cache_write *replaces* the input price
             # for written tokens, so 0 would make them free: the tables leave it out instead.
@@ -377,7 +378,24 @@ def show(value: Decimal | None) -> str:
 
 
 def yaml_prices(block: dict | None) -> dict[str, Decimal]:
-    return {k: as_number(v) for k, v in (block or {}).items() if k != "above_input_tokens"}
+    return {k: as_number(v) for k, v in (block or {}).items() if k not in THRESHOLDS}
+
+
+THRESHOLDS = ("above_input_tokens", "from_input_tokens")
+
+
+def above_of(tier: dict) -> int | None:
+    """A tier's threshold as "more than N" (``from_input_tokens: 200000`` is above 199,999)."""
+    if "from_input_tokens" in tier:
+        return tier["from_input_tokens"] - 1
+    return tier.get("above_input_tokens")
+
+
+def base_prices(m: dict) -> dict[str, Decimal]:
+    """The prices the references list for a model: its one rate, or where time-of-day
+    windows apply (DeepSeek V4) the windows' standard (peak) rate, which LiteLLM lists."""
+    windows = m.get("windows") or []
+    return yaml_prices(windows[0]["price"] if windows else m.get("price"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -411,7 +429,7 @@ def test_files_are_well_formed(tables):
         for key, value in price.items():
             if not isinstance(value, (int, Decimal)) or isinstance(value, bool) or value < 0:
                 problems.append(f"{where}: price.{key} = {value!r} is not a number >= 0")
-        above = [tier.get("above_input_tokens") for tier in m.get("tiers") or []]
+        above = [above_of(tier) for tier in m.get("tiers") or []]
         if any(not isinstance(a, int) or a <= 0 for a in above) or above != sorted(set(above)):
             problems.append(f"{where}: tiers must have ascending positive above_input_tokens")
         for key in ("deprecated", "as_of"):
@@ -567,10 +585,10 @@ def test_prices_agree_with_both_references(tables, reference, genai):
         gp_base, gp_tiers = genai_prices(gp_model)
         if not (ll_base or gp_base) and f"{provider}/{mid}" not in NO_REFERENCE_ALLOWED:
             problems.append(f"{where}: neither reference prices it")
-        mine_base = yaml_prices(m.get("price"))
+        mine_base = base_prices(m)
         _compare(where, _wanted(ll_base, gp_base, follow, where, problems), mine_base, problems)
         mine_tiers = {
-            _tier_key(tier["above_input_tokens"]): (tier["above_input_tokens"], yaml_prices(tier))
+            _tier_key(above_of(tier)): (above_of(tier), yaml_prices(tier))
             for tier in m.get("tiers") or []
         }
         gp_by_key = {_tier_key(a): (a, p) for a, p in gp_tiers.items()}
@@ -591,11 +609,13 @@ def test_prices_agree_with_both_references(tables, reference, genai):
         if key is None:
             continue
         entry = reference[key]
-        for mine, theirs in (("context_window", "max_input_tokens"),
+        for mine, theirs in (("max_input_tokens", "max_input_tokens"),
                              ("max_output_tokens", "max_output_tokens")):  # fmt: skip
             want_n = entry.get(theirs)
             want_n = int(want_n) if want_n is not None else None
-            if m.get(mine) != want_n:
+            # LiteLLM's max_input_tokens: the table's input limit, else its context window
+            got = m.get(mine, m.get("context_window") if mine == "max_input_tokens" else None)
+            if got != want_n:
                 problems.append(f"{where}: {mine} is {m.get(mine)}, reference {want_n}")
         shutdown = DEPRECATED_ELSEWHERE.get(f"{provider}/{mid}", (None,))[0]
         if m.get("deprecated") != (shutdown or entry.get("deprecation_date")):

@@ -7,10 +7,10 @@ Choices, so the output can be trusted as far as it goes:
   LiteLLM; they are read exactly (``parse_float=Decimal``) and scaled by 10^6.
 - Ids are LiteLLM's keys verbatim (``azure/gpt-4o`` stays that), each model
   carries its own ``provider:`` (``litellm_provider``); no aliases.
-- ``context_window`` is ``max_input_tokens``. LiteLLM's figure is sometimes the
-  whole window (gpt-4o: 128,000) and sometimes the input share of it (gpt-5:
-  272,000 of 400,000); taking it as the window never claims a request fits
-  when it may not.
+- LiteLLM's ``max_input_tokens`` becomes ``max_input_tokens`` (the input limit)
+  and no ``context_window`` (input + output) is written: LiteLLM's figure is
+  sometimes the whole window (gpt-4o: 128,000) and sometimes the input share
+  of it (gpt-5: 272,000 of 400,000), so the total is not known from it.
 - Long-context tiers come from ``*_above_<N>k_tokens`` keys (N x 1,000 tokens).
   LiteLLM prices a tier's missing input, output, cache-read and cache-write
   rates at the base rate, so the tier gets the base value for those; its
@@ -136,10 +136,10 @@ def _model_yaml(model_id: str, spec: dict, base: dict, tiers: list) -> list[str]
     tok = _tokenizer(model_id)
     if tok:
         lines.append(f"    tokenizer: {tok}")
-    context = _whole(spec.get("max_input_tokens"))
+    max_input = _whole(spec.get("max_input_tokens"))
     max_output = _whole(spec.get("max_output_tokens"))
-    if context:
-        lines.append(f"    context_window: {context}")
+    if max_input:
+        lines.append(f"    max_input_tokens: {max_input}")
     if max_output:
         lines.append(f"    max_output_tokens: {max_output}")
     lines.append("    price:")

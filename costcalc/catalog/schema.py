@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from costcalc.catalog.caching import Caching, caching_of
-from costcalc.catalog.entry import PRICE_FIELDS, ModelEntry, Prices, Throughput, Tier
+from costcalc.catalog.entry import PRICE_FIELDS, Derivation, ModelEntry, Prices, Throughput, Tier
 from costcalc.catalog.fields import Checker, describe
 from costcalc.catalog.media import MediaRules, media_of
+from costcalc.catalog.rules import derivations_of, scheduled_of, windows_of
 from costcalc.catalog.yamlsrc import Map, Seq
 from costcalc.tokenizers import TokenizerSpec, names, stand_in, table
 
@@ -27,6 +28,7 @@ TOP_KEYS = (
     "caching",
     "media",
     "tool_use",
+    "derive",
     "models",
 )
 MODEL_KEYS = (
@@ -34,9 +36,13 @@ MODEL_KEYS = (
     "aliases",
     "tokenizer",
     "context_window",
+    "max_input_tokens",
     "max_output_tokens",
     "price",
     "tiers",
+    "scheduled",
+    "windows",
+    "derive",
     "throughput",
     "deprecated",
     "source",
@@ -48,7 +54,8 @@ MODEL_KEYS = (
     "tool_use",
 )
 TOKENIZER_KEYS = ("name", "encoding", "exact", "ratio", "ratio_source")
-TIER_KEYS = ("above_input_tokens", *PRICE_FIELDS)
+THRESHOLDS = ("above_input_tokens", "from_input_tokens")  # exclusive, inclusive
+TIER_KEYS = (*THRESHOLDS, *PRICE_FIELDS)
 FIGURES = ("ttft_s", "output_tps", "prefill_tps", "ttft_p90_s", "output_tps_p90")
 THROUGHPUT_KEYS = (*FIGURES, "source", "as_of")
 DEFAULT_TOKENIZER = stand_in("o200k_base", Decimal(1), None)
@@ -64,6 +71,7 @@ class Header:
     tokenizer: TokenizerSpec
     caching: Caching | None = None
     media: MediaRules | None = None
+    derivations: dict[str, Derivation] | None = None
 
 
 def check_header(root: object, chk: Checker) -> Header | None:
@@ -95,11 +103,12 @@ def check_header(root: object, chk: Checker) -> Header | None:
     tokenizer = tokenizer_of(root, "", DEFAULT_TOKENIZER, chk)
     caching = caching_of(root, "", None, chk)
     media = media_of(root, "", None, chk)
+    derivations = derivations_of(root, "", chk)
     if "models" not in root:
         chk.add(root.line, "models", "missing")
-    if provider is None or tokenizer is None:
+    if provider is None or tokenizer is None or derivations is None:
         return None
-    return Header(provider, source, as_of, tokenizer, caching, media)
+    return Header(provider, source, as_of, tokenizer, caching, media, derivations)
 
 
 def tokenizer_of(
@@ -160,28 +169,54 @@ def tiers_of(m: Map, key_path: str, chk: Checker) -> tuple[Tier, ...]:
         chk.add(m.where("tiers"), at, f"expected a list, got {describe(seq)}")
         return ()
     tiers: list[Tier] = []
-    last: int | None = None
     for i, item in enumerate(seq):
         tier = chk.mapping(item, seq.where(i), f"{at}[{i}]")
         if tier is None:
             continue
         here = f"{at}[{i}]"
         chk.known_keys(tier, TIER_KEYS, here)
-        above = chk.whole(tier, "above_input_tokens", here)
-        if "above_input_tokens" not in tier:
-            chk.add(tier.line, f"{here}.above_input_tokens", "missing")
+        given = [k for k in THRESHOLDS if k in tier]
+        if not given:
+            chk.add(tier.line, f"{here}.above_input_tokens", "missing (or from_input_tokens)")
+        elif len(given) == 2:
+            chk.add(
+                tier.where(given[1]),
+                here,
+                "give above_input_tokens (more than N) or from_input_tokens (N or more), not both",
+            )
+            continue
         if not any(name in tier for name in PRICE_FIELDS):
             chk.add(tier.line, here, "a tier needs at least one price")
-        if above is not None and last is not None and above <= last:
+        if not given:
+            continue
+        key = given[0]
+        threshold = chk.whole(tier, key, here)
+        if threshold is None:
+            continue
+        new = Tier(threshold, prices_of(tier, here, chk), inclusive=key == "from_input_tokens")
+        last = tiers[-1] if tiers else None
+        if last is not None and new.from_input_tokens <= last.from_input_tokens:
             chk.add(
-                tier.where("above_input_tokens"),
-                f"{here}.above_input_tokens",
-                f"tiers must be strictly ascending: {above} after {last}",
+                tier.where(key),
+                f"{here}.{key}",
+                f"tiers must be strictly ascending: {threshold} after {last.threshold}",
             )
-        if above is not None:
-            last = above
-            tiers.append(Tier(above, prices_of(tier, here, chk)))
+            continue
+        tiers.append(new)
     return tuple(tiers)
+
+
+def price_set_of(m: Map, key_path: str, chk: Checker) -> tuple[Prices, tuple[Tier, ...]] | None:
+    """``price`` and ``tiers`` of ``m`` (an entry, or one of its scheduled or window items)."""
+    before = len(chk.problems)
+    prices = Prices()
+    if "price" in m:
+        price = chk.mapping(m["price"], m.where("price"), f"{key_path}.price")
+        if price is not None:
+            chk.known_keys(price, PRICE_FIELDS, f"{key_path}.price")
+            prices = prices_of(price, f"{key_path}.price", chk)
+    tiers = tiers_of(m, key_path, chk)
+    return None if len(chk.problems) > before else (prices, tiers)
 
 
 def throughput_of(m: Map, key_path: str, chk: Checker) -> Throughput | None:
@@ -220,14 +255,19 @@ def build_entry(
     nicknames = chk.names(m, "nicknames", at)
     tokenizer = tokenizer_of(m, at, header.tokenizer, chk)
     context = chk.whole(m, "context_window", at)
+    max_input = chk.whole(m, "max_input_tokens", at)
     max_output = chk.whole(m, "max_output_tokens", at)
-    prices = Prices()
-    if "price" in m:
-        price = chk.mapping(m["price"], m.where("price"), f"{at}.price")
-        if price is not None:
-            chk.known_keys(price, PRICE_FIELDS, f"{at}.price")
-            prices = prices_of(price, f"{at}.price", chk)
-    tiers = tiers_of(m, at, chk)
+    for limit, key in ((max_input, "max_input_tokens"), (max_output, "max_output_tokens")):
+        if limit is not None and context is not None and limit > context:
+            chk.add(
+                m.where(key),
+                f"{at}.{key}",
+                f"{limit} is more than context_window {context} (the input and output total)",
+            )
+    prices, tiers = price_set_of(m, at, chk) or (Prices(), ())
+    scheduled = scheduled_of(m, at, price_set_of, chk)
+    windows = windows_of(m, at, price_set_of, chk)
+    derivations = derivations_of(m, at, chk)
     throughput = throughput_of(m, at, chk)
     deprecated = chk.date(m, "deprecated", at)
     source = chk.text(m, "source", at) or header.source
@@ -235,8 +275,9 @@ def build_entry(
     notes = chk.text(m, "notes", at)
     caching = caching_of(m, at, header.caching, chk)
     media = media_of(m, at, header.media, chk)
-    if len(chk.problems) > before or tokenizer is None:
+    if len(chk.problems) > before or tokenizer is None or derivations is None:
         return None
+    rules = {**(header.derivations or {}), **derivations}  # a model's rule wins over the file's
     return ModelEntry(
         id=model_id,
         provider=provider,
@@ -255,4 +296,8 @@ def build_entry(
         notes=notes,
         caching=caching,
         media=media,
+        max_input_tokens=max_input,
+        derivations=tuple(rules.values()),
+        scheduled=scheduled,
+        windows=windows,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from costcalc.choices import InputFormat, OutputFormat, Per, SortKey
+from costcalc.choices import CacheTTL, InputFormat, OutputFormat, Per, ServiceTier, SortKey
 from costcalc.cli.app import app
 from costcalc.cli.common import (
     FormatHelp,
@@ -55,6 +55,15 @@ def estimate_cmd(
         None, "--cache-write-fraction", help="Share of the input written to the prompt cache (0-1)."
     ),
     batch: bool = typer.Option(False, "--batch", help="Batch-API prices."),
+    service_tier: ServiceTier = typer.Option(
+        ServiceTier.STANDARD, "--service-tier", help="standard, flex or priority prices."
+    ),
+    cache_ttl: CacheTTL = typer.Option(
+        CacheTTL.FIVE_MINUTES, "--cache-ttl", help="Prompt-cache writes that live 5m or 1h."
+    ),
+    at: str | None = typer.Option(
+        None, "--at", help="Price calls made at this ISO 8601 time (UTC unless it says); now."
+    ),
     calls: int | None = typer.Option(
         None, "--calls", help="Calls per --per period, for volume figures."
     ),
@@ -89,14 +98,16 @@ def estimate_cmd(
 
     The inputs together form one request (use --per-input for one each;
     JSONL is always one request per line). Without -m, a request body's own
-    "model" picks the model; its max_tokens gives a worst-case cost. Latency
-    the tables cannot support is shown as unknown. Exits 1 when no model
-    meets the limits given.
+    "model" picks the model; its max_tokens gives a worst-case cost. Prices
+    follow the tables' rules: long-context tiers, dated and time-of-day prices
+    (--at), service tiers and cache TTLs. Latency the tables cannot support is
+    shown as unknown. Exits 1 when no model meets the limits given.
 
     Example: costcalc estimate prompt.txt -m gpt-4o -m claude-sonnet-4-5 --output-tokens 800
     """
     from costcalc.catalog import load_catalog
     from costcalc.compare import Query, choose, compare
+    from costcalc.rates import parse_at
     from costcalc.render import estimate as render_estimate
     from costcalc.render.progress import DelayedProgress
 
@@ -134,6 +145,9 @@ def estimate_cmd(
         max_cost=decimal_option(max_cost, "--max-cost"),
         tpm_limit=tpm_limit,
         rpm_limit=rpm_limit,
+        service_tier=service_tier,
+        cache_ttl=cache_ttl,
+        at=parse_at(at) if at is not None else None,
     )
     catalog = load_catalog(pricing or [])
     entries = choose(catalog, models or [], provider, all_models)

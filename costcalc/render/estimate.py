@@ -48,8 +48,10 @@ def row_dict(row: Row) -> dict:
             "total_p90": _s(e.latency.total_p90),
         },
         "context_window": e.context_window,
+        "max_input_tokens": e.max_input_tokens,
         "fits_context": e.fits_context,
         "tier_above_input_tokens": e.tier_above,
+        "rates": _rates(e),
         "volume": None,
     }
     c = row.counted
@@ -78,6 +80,35 @@ def row_dict(row: Row) -> dict:
     return out
 
 
+def _rates(e) -> dict | None:
+    """The per-1M prices the cost used, how they were chosen and the rules that derived any."""
+    r = e.rates
+    if r is None:
+        return None
+    return {
+        "price_per_1m": {
+            "input": r.input,
+            "cached_input": r.cached_input,
+            "cache_write": r.cache_write,
+            "output": r.output,
+        },
+        "keys": r.keys,
+        "tier_from_input_tokens": r.tier.from_input_tokens if r.tier else None,
+        "period": r.period,
+        "derived": {kind: rule for kind, rule in r.derived.items() if _used(e, kind)},
+    }
+
+
+def _used(e, kind: str) -> bool:
+    """Whether the call has tokens of ``kind`` (input, cached_input, cache_write, output)."""
+    return {
+        "input": e.input_tokens - e.cached_input_tokens - e.cache_write_tokens,
+        "cached_input": e.cached_input_tokens,
+        "cache_write": e.cache_write_tokens,
+        "output": e.output_tokens + e.reasoning_tokens,
+    }[kind] > 0
+
+
 def as_dict(result: Comparison) -> dict:
     return {
         "estimates": [row_dict(r) for r in result.rows],
@@ -98,11 +129,13 @@ def _latency(row: Row) -> str:
 
 
 def _context(row: Row) -> str:
-    fits = row.estimate.fits_context
-    if fits is None:
+    e = row.estimate
+    if e.fits_context is None:
         return common.UNKNOWN
-    window = row.estimate.context_window
-    return f"{window:,}" if fits else f"over {window:,}!"
+    limit = e.context_window or e.max_input_tokens
+    if e.max_input_tokens is not None and e.input_tokens > e.max_input_tokens:
+        return f"input over {e.max_input_tokens:,}!"
+    return f"{limit:,}" if e.fits_context else f"over {limit:,}!"
 
 
 def _bar(value, top) -> str:
@@ -192,13 +225,20 @@ def notices(result: Comparison) -> list[str]:
     lines += [f"warning: {message}" for message in warned]
     for row in result.rows:
         e = row.estimate
-        if e.fits_context is False and e.request_tokens > (e.context_window or 0):
+        if e.fits_context is not False:
+            continue
+        generated = e.output_tokens + e.reasoning_tokens
+        if e.max_input_tokens is not None and e.input_tokens > e.max_input_tokens:
+            lines.append(
+                f"warning: {e.key}: the input ({e.input_tokens:,} tokens) is more than its "
+                f"input limit of {e.max_input_tokens:,}"
+            )
+        elif e.context_window is not None and e.request_tokens > e.context_window:
             lines.append(
                 f"warning: {e.key}: the request ({e.request_tokens:,} tokens) does not fit "
                 f"its context window of {e.context_window:,}"
             )
-        elif e.fits_context is False:
-            generated = e.output_tokens + e.reasoning_tokens
+        else:
             lines.append(
                 f"warning: {e.key}: {generated:,} output tokens are more than its maximum "
                 f"output of {e.max_output_tokens:,}"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from costcalc import tokenizers
 from costcalc.catalog.entry import ModelEntry
+from costcalc.catalog.rules import DAYS
 from costcalc.render import common, layout
 from costcalc.render.layout import Column, Screen
 
@@ -40,13 +41,34 @@ def as_dict(entry: ModelEntry) -> dict:
         "aliases": list(entry.aliases),
         "nicknames": list(entry.nicknames),
         "context_window": entry.context_window,
+        "max_input_tokens": entry.max_input_tokens,
         "max_output_tokens": entry.max_output_tokens,
         "tokenizer": tokenizers.as_dict(tok),
         "price_per_1m": entry.prices.as_dict(),
-        "tiers": [
-            {"above_input_tokens": t.above_input_tokens, "price_per_1m": t.prices.as_dict()}
-            for t in entry.tiers
+        "tiers": _tiers(entry.tiers),
+        "scheduled": [
+            {
+                "from": str(d.start) if d.start else None,
+                "until": str(d.end) if d.end else None,
+                "price_per_1m": d.prices.given(),
+                "tiers": _tiers(d.tiers),
+            }
+            for d in entry.scheduled
         ],
+        "windows": [
+            {
+                "days": [DAYS[d] for d in sorted(w.days)],
+                "hours_utc": [_span(s) for s in w.spans],
+                "from": str(w.dates.start) if w.dates and w.dates.start else None,
+                "until": str(w.dates.end) if w.dates and w.dates.end else None,
+                "price_per_1m": w.prices.given(),
+                "tiers": _tiers(w.tiers),
+            }
+            for w in entry.windows
+        ],
+        "derive": {
+            d.price: {"of": d.of, "times": d.times, "source": d.source} for d in entry.derivations
+        },
         "throughput": None
         if tp is None
         else {
@@ -64,6 +86,22 @@ def as_dict(entry: ModelEntry) -> dict:
         "notes": entry.notes,
         "origin": entry.origin,
     }
+
+
+def _tiers(tiers) -> list[dict]:
+    return [
+        {
+            "above_input_tokens": t.above_input_tokens,
+            "from_input_tokens": t.from_input_tokens,
+            "price_per_1m": t.prices.as_dict(),
+        }
+        for t in tiers
+    ]
+
+
+def _span(span: tuple[int, int]) -> str:
+    a, b = span
+    return f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
 
 
 def _tps(value: float | None) -> str:
