@@ -36,6 +36,7 @@ def test_bundled_rules_load_as_data():
     assert str(change.start) == "2026-12-01" and change.end is None
     claude = catalog.resolve("claude-sonnet-4-5")
     assert {d.price: (d.of, str(d.times)) for d in claude.derivations} == {
+        "cache_write_1h": ("input", "2"),
         "batch_cache_write": ("cache_write", "0.5"),
         "batch_cache_write_1h": ("cache_write_1h", "0.5"),
     }

@@ -170,7 +170,7 @@ def test_anthropic_batch_cache_write_rule_matches_the_reference(catalog):
     reference = json.loads(gzip.decompress(REFERENCE.read_bytes()))
     checked = 0
     for entry in catalog.entries(provider="anthropic"):
-        listed = reference[entry.id].get("cache_creation_input_token_cost_batches")
+        listed = reference.get(entry.id, {}).get("cache_creation_input_token_cost_batches")
         if listed is None:
             continue
         derived = prices_at(entry)[0]
@@ -310,3 +310,10 @@ def test_a_price_no_rule_gives_stays_an_error(rocket):
     scheduled = Request(input_tokens=100, cached_fraction=D(1), at=parse_at("2027-01-05"))
     with pytest.raises(MissingPriceError, match=r"cached input price \(from 2027-01-01 until"):
         estimate(rocket, scheduled)
+
+
+def test_one_hour_writes_follow_the_published_multiplier(catalog):
+    """Anthropic: 1-hour writes are 2x input; listed where LiteLLM lists them, derived elsewhere."""
+    for entry in catalog.entries(provider="anthropic"):
+        prices = prices_at(entry)[0]
+        assert prices.cache_write_1h == 2 * prices.input, entry.id
