@@ -164,7 +164,22 @@ def _count_request_source(src, tok, fmt, stdin, progress, pick):
             )
         )
         warnings.extend(request.warnings)
-    return out, reader, warnings
+    return out, reader, warnings + _not_priced(out)
+
+
+def _not_priced(counts: list[InputCount]) -> list[str]:
+    """One warning per reason a part was not priced: how many, and where the first is."""
+    first: dict[str, tuple[str, int]] = {}
+    for c in counts:
+        for note in c.not_priced:
+            where, n = first.get(note.reason, (f"{c.where}: {note.path}", 0))
+            first[note.reason] = (where, n + 1)
+    return [
+        f"{where}: {reason}"
+        + (f" ({n} such parts in the file)" if n > 1 else "")
+        + "; left out of the count"
+        for reason, (where, n) in first.items()
+    ]
 
 
 def count_sources(

@@ -121,3 +121,17 @@ def test_request_outputs_follow_the_json_schemas(data_dir):
     doc = json.loads(run("estimate", path, "--json").stdout)
     assert doc["estimates"][0]["approximate_parts"]
     jsonschema.validate(doc, schemas.load("estimate"), cls=jsonschema.Draft202012Validator)
+
+
+def test_parts_not_priced_are_one_warning_per_reason(tmp_path):
+    audio = {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": [audio, audio]}]}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(body))
+    result = run("count", str(path), "--json")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: {path}: messages[0].content[0]: audio: not priced (no rule for this model "
+        "in the tables) (2 such parts in the file); left out of the count\n"
+    )
+    assert json.loads(result.stdout)["exact"] is False

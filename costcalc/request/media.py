@@ -143,7 +143,9 @@ def count_media(part: Part, rules: Rules, tally: Tally) -> None:
         return
     tally.fixed += int((amount * rate.tokens).to_integral_value(rounding=ROUND_CEILING))
     how = "counted without parsing the file" if rate.unit == "page" else "read from its header"
-    tally.approx(part.path, f"{kind}: {amount} {rate.unit}s, {how}")
+    tally.approx(part.path, f"{kind}: {amount:f} {rate.unit}s, {how}")
+    if kind == "audio":
+        tally.approx(part.path, "audio tokens may have their own price; priced here as input")
     if rate.fallback:
         tally.approx(part.path, _FALLBACK)
 

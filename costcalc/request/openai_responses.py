@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from costcalc.request.model import Location, Media, Message, Part, PartKind, Request, ToolDef
-from costcalc.request.openai_chat import file_part, function_def
+from costcalc.request.openai_chat import content_part, file_part, function_def, image_media
 from costcalc.request.reader import Reader, join
 
 NAME = "openai-responses"
@@ -93,6 +93,7 @@ def _item(r: Reader, value: object, path: str) -> Message:
 
 
 def _content(r: Reader, content: object, path: str):
+    """Message content: a string or typed parts; the chat format's parts are read as there."""
     if isinstance(content, str):
         yield Part(PartKind.TEXT, path, content)
         return
@@ -100,37 +101,19 @@ def _content(r: Reader, content: object, path: str):
         at = join(path, i)
         p = r.obj(value, at)
         kind = p.get("type")
-        if kind in ("input_text", "output_text", "text"):
-            yield Part(PartKind.TEXT, at, r.text(p.get("text"), join(at, "text")))
-        elif kind == "refusal":
-            yield Part(PartKind.TEXT, at, r.text(p.get("refusal"), join(at, "refusal")))
-        elif kind == "input_image":
+        if kind == "input_image":
             url = p.get("image_url")
             if isinstance(url, str):
-                inline = r.data_url(url, join(at, "image_url"))
-                media = (
-                    Media(inline[0], inline[1], detail=p.get("detail"))
-                    if inline
-                    else Media(url="remote", detail=p.get("detail"))
-                )
+                spec = {"url": url, "detail": p.get("detail")}
+                yield Part(PartKind.IMAGE, at, media=image_media(r, spec, join(at, "image_url")))
             else:
-                media = Media(url="file id", detail=p.get("detail"))
-            yield Part(PartKind.IMAGE, at, media=media)
+                yield Part(PartKind.IMAGE, at, media=Media(url="file id", detail=p.get("detail")))
+        elif kind == "input_file" and isinstance(p.get("file_url"), str):
+            yield Part(PartKind.DOCUMENT, at, media=Media(url="remote"))
         elif kind == "input_file":
-            if isinstance(p.get("file_url"), str):
-                yield Part(PartKind.DOCUMENT, at, media=Media(url="remote"))
-            else:
-                yield file_part(r, p, at, p.get("file_data"), p.get("file_id"))
-        elif kind == "input_audio":
-            spec = r.obj(p.get("input_audio", p), join(at, "input_audio"))
-            data = r.b64(spec.get("data"), join(at, "input_audio.data"))
-            yield Part(PartKind.AUDIO, at, media=Media(None, data))
+            yield file_part(r, p, at, p.get("file_data"), p.get("file_id"))
         else:
-            raise r.fail(
-                at,
-                "unknown content part type"
-                + (f" {kind!r}" if isinstance(kind, str) and len(kind) < 40 else ""),
-            )
+            yield content_part(r, p, at)
 
 
 def _tools(r: Reader, value: object) -> tuple[ToolDef, ...]:
