@@ -69,7 +69,27 @@ class CountReport:
 
     @property
     def total_tokens(self) -> int:
-        return sum(i.tokens for i in self.inputs)
+        """The sum; for approximate counts, one rounding of the whole (as estimate prices it).
+
+        An approximate count is the stand-in's count times a ratio, rounded
+        up. Rounding each input and adding would overstate a total of many
+        small inputs (ten 1-token files at x1.16: 20, not 12), so when every
+        input was scaled by this report's ratio the total is the stand-in's
+        total times the ratio, rounded up once. Rows are still each rounded up.
+        """
+        plain = sum(i.tokens for i in self.inputs)
+        if self.ratio == 1 or not self.inputs:
+            return plain
+        from costcalc.tokenizers.base import scale
+
+        raw = [i.encoding_tokens for i in self.inputs]
+        if any(n is None for n in raw) or any(
+            i.tokens != scale(i.encoding_tokens or 0, self.ratio) + i.fixed_tokens
+            for i in self.inputs
+        ):
+            return plain  # inputs counted with different tokenizers: each as it was
+        fixed = sum(i.fixed_tokens for i in self.inputs)
+        return scale(sum(n for n in raw if n is not None), self.ratio) + fixed
 
 
 class Progress(Protocol):

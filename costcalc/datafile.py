@@ -14,6 +14,7 @@ CI logs. :func:`kind` is how a value is named in such messages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from decimal import Decimal
@@ -112,3 +113,36 @@ def kind(value: object) -> str:
 def read_json_file(path: str | Path, limit: int = MAX_DATA_BYTES) -> object:
     """``read_data`` + ``decode`` + ``load_json``."""
     return load_json(decode(read_data(path, limit)))
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, append: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file.
+
+    ``append`` keeps what the file held (a GitHub step summary gathers every
+    step's). OSError if it cannot be written; the file is then unchanged.
+    """
+    import tempfile
+
+    target = Path(path)
+    before = ""
+    if append and target.exists():
+        before = decode(read_data(target)) if target.stat().st_size else ""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(before + text)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -608,3 +608,56 @@ def test_a_symlink_loop_counts_each_prompt_once(repo):
     report = json.loads(result.stdout)
     paths = [p["path"] for p in report["targets"][0]["prompts"]]
     assert len(paths) == len(set(paths)) == len(list((repo / "prompts").glob("*.txt")))
+
+
+# ---------------------------------------------------------------- report files
+
+
+def test_an_unwritable_step_summary_does_not_stop_junit(repo, monkeypatch):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(repo / "no" / "such" / "dir" / "summary.md"))
+    result = check("--junit", "j.xml")
+    assert result.exit_code == 2, result.output
+    assert (repo / "j.xml").read_text().startswith("<?xml")
+    assert result.stderr.splitlines()[-1].startswith("error: cannot write ")
+
+
+def test_an_unwritable_junit_is_exit_2_after_the_summary(repo, monkeypatch):
+    summary = repo / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = check("--junit", str(repo / "missing-dir" / "j.xml"))
+    assert result.exit_code == 2
+    text = summary.read_text()
+    assert text.startswith("earlier step\n") and "costcalc" in text.lower()
+
+
+def test_junit_is_replaced_whole_never_half_written(repo, monkeypatch):
+    import costcalc.datafile as datafile
+
+    (repo / "j.xml").write_text("<old/>")
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(datafile.os, "replace", broken_replace)
+    result = check("--junit", "j.xml")
+    assert result.exit_code == 2
+    assert (repo / "j.xml").read_text() == "<old/>"
+    assert [p.name for p in repo.iterdir() if p.name.startswith(".j.xml")] == []
+
+
+def test_control_characters_in_names_give_valid_junit(repo):
+    config = (repo / "costcalc.yaml").read_text()
+    (repo / "costcalc.yaml").write_text(config.replace("name: hello", 'name: "he\\x01llo\\x1b"'))
+    result = check("--junit", "j.xml")
+    assert result.exit_code == 0, result.output
+    root = ET.parse(repo / "j.xml").getroot()
+    assert any("he\\x01llo\\x1b" in (c.get("classname") or "") for c in root.iter("testcase"))
+
+
+def test_a_target_named_like_a_number_marker_stays_a_string(repo):
+    config = (repo / "costcalc.yaml").read_text()
+    (repo / "costcalc.yaml").write_text(config.replace("name: hello", 'name: "\\0dec:5"'))
+    result = check("--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["targets"][0]["name"] == "\x00dec:5"

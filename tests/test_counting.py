@@ -96,3 +96,14 @@ def test_many_files_in_parallel_match_serial(tmp_path):
         (tmp_path / f"{i:02}.txt").write_text(t)
     report = count_inputs([str(tmp_path)], tokenizer("o200k_base"))
     assert [c.tokens for c in report.inputs] == [tokens.count_text(t, "o200k_base") for t in texts]
+
+
+def test_an_approximate_total_is_rounded_once_as_estimate_prices_it():
+    from costcalc.counting import CountReport, InputCount
+
+    inputs = tuple(InputCount(f"{i}.txt", 2, 1, 1, None, 1) for i in range(10))  # ceil(1.16)
+    report = CountReport("o200k_base", "m", False, Decimal("1.16"), inputs, (), ())
+    assert sum(i.tokens for i in report.inputs) == 20
+    assert report.total_tokens == 12  # ceil(10 x 1.16), as estimate counts the same files
+    mixed = (*inputs, InputCount("x.json", 5, 1, 1, None, 1))  # another tokenizer's ratio
+    assert CountReport("o200k_base", "m", False, Decimal("1.16"), mixed, (), ()).total_tokens == 25

@@ -54,6 +54,9 @@ def check_cmd(
     --markdown; the markdown is also appended to $GITHUB_STEP_SUMMARY when set.
     GitHub annotations go to stdout with the text report, and to stderr when
     stdout carries a --json or --markdown report (the runner reads both).
+    --junit and the step summary are written whole or not at all, whether or
+    not anyone reads stdout; one that cannot be written makes the exit code 2,
+    after the others are written.
 
     --init writes a starter config (to --config, or ./costcalc.yaml) with one
     target per directory of prompt files found below here; it never replaces
@@ -87,7 +90,9 @@ def check_cmd(
             for line in render.config_annotations(problems):
                 print(line, file=sys.stderr)
         if summary:
-            _write(Path(summary), render.config_markdown(problems), "a")
+            failed = _write_report(Path(summary), render.config_markdown(problems), append=True)
+            if failed:
+                print(f"warning: {failed}", file=sys.stderr)
         if out is OutputFormat.MARKDOWN:  # the PR comment says why the check could not run
             write_stdout(render.config_markdown(problems))
         raise
@@ -100,11 +105,16 @@ def check_cmd(
         for line in render.annotations(report):
             print(line, file=stream)
         stream.flush()
+    failures = []  # each report is tried, whatever happened to the others and to stdout
     if summary:
-        _write(Path(summary), render.markdown(report) + "\n", "a")
+        failures.append(_write_report(Path(summary), render.markdown(report) + "\n", append=True))
     if junit is not None:
-        _write(junit, render.junit(report), "w")
-
+        failures.append(_write_report(junit, render.junit(report)))
+    failed = [f for f in failures if f]
+    if failed:
+        for message in failed:
+            print(f"error: {message}", file=sys.stderr)
+        raise typer.Exit(int(ExitCode.USAGE))  # a report CI relies on is missing
     if report.breaches and not exit_zero:
         raise typer.Exit(int(ExitCode.BREACH))
 
@@ -122,6 +132,19 @@ def _init(config: Path | None, force: bool) -> None:
         f"{targets} target(s) from the prompt files found" if targets else "no prompt files found"
     )
     print(f"wrote {path}: {found}; edit the budgets, then run `costcalc check`", file=sys.stderr)
+
+
+def _write_report(path: Path, text: str, *, append: bool = False) -> str | None:
+    """Write a report file atomically; None, or why it could not be written."""
+    from costcalc.datafile import DataFileProblem, write_atomic
+
+    try:
+        write_atomic(path, text, append=append)
+    except OSError as err:
+        return f"cannot write {path}: {err.strerror or err}"
+    except DataFileProblem as err:
+        return f"cannot append to {path}: {err.message}"
+    return None
 
 
 def _write(path: Path, text: str, mode: str) -> None:

@@ -5,6 +5,7 @@ They format a :class:`~costcalc.check.run.CheckReport`; they never compute.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from costcalc.check.baseline import REPORT_VERSION, TargetDiff
@@ -386,6 +387,14 @@ def annotations(report: CheckReport) -> list[str]:
 # ---------------------------------------------------------------- JUnit XML
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Characters XML 1.0 cannot hold (control characters, lone surrogates) as ``\\xNN``."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def junit(report: CheckReport) -> str:
     """JUnit XML: one testcase per target and rule, a failure per breach."""
     import xml.etree.ElementTree as ET
@@ -414,5 +423,9 @@ def junit(report: CheckReport) -> str:
     root = ET.Element("testsuites", name="costcalc check", **counts)
     suite = ET.SubElement(root, "testsuite", name="costcalc check", **counts)
     suite.extend(cases)
+    for element in root.iter():  # names come from configs and files: keep the XML valid
+        element.attrib = {k: _xml_text(v) for k, v in element.attrib.items()}
+        if element.text:
+            element.text = _xml_text(element.text)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
@@ -21,9 +20,6 @@ from typing import Any
 from costcalc.choices import OutputFormat  # noqa: F401  (re-exported for renderers)
 
 # ---------------------------------------------------------------- JSON
-
-_DEC_MARK = "\x00dec:"
-_DEC_RE = re.compile(r'"\\u0000dec:([-0-9.]+)"')
 
 
 def decimal_text(value: Decimal) -> str:
@@ -36,9 +32,12 @@ def decimal_text(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+# a JSON string, as json.dumps(..., ensure_ascii=False) writes it (C-accelerated)
+_string = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+
+
 def _plain(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return _DEC_MARK + decimal_text(obj)
+    """Dataclasses, enums and tuples as dicts, values and lists; Decimals stay Decimals."""
     if isinstance(obj, Enum):
         return obj.value
     if is_dataclass(obj) and not isinstance(obj, type):
@@ -47,15 +46,63 @@ def _plain(obj: Any) -> Any:
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
-    if isinstance(obj, float) and obj != obj:  # NaN has no JSON form
-        return None
     return obj
 
 
+def _scalar(obj: Any) -> str:
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if isinstance(obj, str):
+        return _string(obj)
+    if isinstance(obj, Decimal):
+        return decimal_text(obj) if obj.is_finite() else "null"
+    if isinstance(obj, int):
+        return int.__repr__(obj)
+    if isinstance(obj, float):
+        return float.__repr__(obj) if obj == obj and obj not in (_INF, -_INF) else "null"
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+_INF = float("inf")
+
+
+def _encode(obj: Any, indent: int | None, level: int, out: list[str]) -> None:
+    if isinstance(obj, dict | list) and not obj:
+        out.append("{}" if isinstance(obj, dict) else "[]")
+        return
+    if isinstance(obj, dict | list):
+        if indent is None:
+            first, sep, close = "", ", ", ""
+        else:
+            pad = "\n" + " " * (indent * (level + 1))
+            first, sep, close = pad, "," + pad, "\n" + " " * (indent * level)
+        out.append("{" if isinstance(obj, dict) else "[")
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+        for i, (key, value) in enumerate(items):
+            out.append(sep if i else first)
+            if isinstance(obj, dict):
+                out.append(_string(key) + ": ")
+            _encode(value, indent, level + 1, out)
+        out.append(close + ("}" if isinstance(obj, dict) else "]"))
+    else:
+        out.append(_scalar(obj))
+
+
 def to_json(obj: Any, indent: int | None = 2) -> str:
-    """JSON where every Decimal is written as a number from its exact value."""
-    text = json.dumps(_plain(obj), indent=indent, ensure_ascii=False)
-    return _DEC_RE.sub(lambda m: m.group(1), text)
+    """JSON where every Decimal is written as a number from its exact value.
+
+    A small encoder of its own: the standard one cannot write a Decimal as a
+    number without going through float, and a text marker replaced afterwards
+    could be forged by any string in the data (a target name, a file name).
+    Non-finite numbers have no JSON form and are written as null.
+    """
+    out: list[str] = []
+    _encode(_plain(obj), indent, 0, out)
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- one vocabulary
