@@ -202,3 +202,28 @@ def test_provider_repeats_on_estimate_and_models():
     result = runner.invoke(app, ["models", "--provider", "groq", "--provider", "nope"])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: no models for provider 'nope'; known providers: ")
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "metavar"),
+    [
+        ("estimate", "--cached-fraction", "FRACTION"),
+        ("estimate", "--max-cost", "USD"),
+        ("estimate", "--model", "MODEL"),
+        ("bench", "--usd-per-hour", "USD"),
+        ("bench", "--watts", "WATTS"),
+        ("count", "--glob", "PATTERN"),
+    ],
+)
+def test_help_says_what_a_value_is(command, option, metavar, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    text = runner.invoke(app, [command, "--help"]).stdout
+    line = next(line for line in text.splitlines() if line.lstrip("│ ").startswith(option + " "))
+    assert f" {metavar} " in line and "<str>" not in line
+
+
+def test_no_option_shows_a_bare_type_name():
+    for name, _cmd in _leaf_commands(app):
+        result = runner.invoke(app, [*name.split(), "--help"], env={"COLUMNS": "200"})
+        options = [line for line in result.stdout.splitlines() if line.lstrip("│ ").startswith("-")]
+        assert not [line for line in options if "<str>" in line], name

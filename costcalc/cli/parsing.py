@@ -38,14 +38,40 @@ def report_usage_error(err: Any) -> int:
     return USAGE_EXIT
 
 
+# What a value is, from words in an option's name: money, shares, sizes and dates read as
+# such in --help instead of a type name.
+_METAVARS = (
+    (("price", "usd", "cost"), "USD"),
+    (("fraction", "share", "rate"), "FRACTION"),
+    (("watts",), "WATTS"),
+    (("as_of", "date", "at"), "DATE"),
+    (("size",), "WxH"),
+    (("model", "models", "what_if"), "MODEL"),
+    (("search", "text"), "TEXT"),
+    (("glob",), "PATTERN"),
+    (("paths", "path", "file", "files"), "PATH"),
+)
+
+
+def metavar_for(name: str) -> str:
+    """``--cached-fraction`` -> FRACTION, ``--max-cost`` -> USD, ``--glob`` -> PATTERN, ..."""
+    words = name.split("_")
+    for keys, metavar in _METAVARS:
+        if any(k in words or k == name for k in keys):
+            return metavar
+    return name.upper().replace("_", "-")
+
+
 def prepare(command: Any) -> None:
-    """Choices in any case, for every option and argument of ``command``."""
+    """Choices in any case, and a metavar that says what a text value is, for ``command``."""
     if getattr(command, "_costcalc_prepared", False):
         return
     for param in getattr(command, "params", ()):
         kind = getattr(param, "type", None)
         if kind is not None and hasattr(kind, "case_sensitive"):
             kind.case_sensitive = False
+        elif getattr(kind, "name", "") in ("text", "str") and not param.metavar and param.name:
+            param.metavar = metavar_for(param.name)
     command._costcalc_prepared = True
 
 

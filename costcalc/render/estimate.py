@@ -262,7 +262,7 @@ def summary(result: Comparison) -> str | None:
         return None
     e = result.rows[0].estimate
     lat = e.latency.total
-    text = f"{e.model}: {common.money(e.cost.total)} per call"
+    text = f"{e.key}: {common.money(e.cost.total)} per call"
     text += (
         f", {'~' if not e.exact_tokens else ''}{common.seconds(lat)}"
         if lat is not None
