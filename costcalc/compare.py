@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from costcalc.catalog import lifecycle
 from costcalc.catalog.entry import ModelEntry
 from costcalc.choices import CacheTTL, InputFormat, Per, ServiceTier, SortKey
 from costcalc.counting import CountReport, InputCount, count_sources
@@ -68,6 +69,7 @@ class Row:
     deprecated: str | None = None  # the provider's shutdown date, when announced
     worst_case: Estimate | None = None  # at the request's own max output tokens
     counted: InputCount | None = None  # the input's count, for a single request
+    lifecycle: str = ""  # "shut down DATE" / "shuts down DATE" (within 90 days), else ""
 
     @property
     def retired(self) -> bool:
@@ -84,6 +86,7 @@ class Comparison:
     counts: tuple[CountReport, ...]
     query: Query
     notes: tuple[str, ...] = ()  # e.g. -m overriding a body's model
+    lifecycle: str | None = None  # one warning line: models past or near their shutdown
 
     @property
     def breached(self) -> bool:
@@ -247,7 +250,9 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
             if counted is not None and counted.max_output_tokens is not None:
                 at_most = dataclasses.replace(request, output_tokens=counted.max_output_tokens)
                 worst = estimate(entry, at_most, volume)
-            rows.append(Row(est, label, _limits(est, query), entry.deprecated, worst, counted))
+            mark = lifecycle.mark(entry, _day(query))
+            limits = _limits(est, query)
+            rows.append(Row(est, label, limits, entry.deprecated, worst, counted, mark))
     rows.sort(key=_sort_key(query))
     return Comparison(
         rows=tuple(rows),
@@ -256,6 +261,9 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
         fastest=_best(rows, lambda r: r.estimate.latency.total),
         counts=tuple(reports.values()),
         query=query,
+        lifecycle=lifecycle.summary(
+            [e for e in entries if e.key in {r.estimate.key for r in rows}], _day(query)
+        ),
     )
 
 
@@ -277,10 +285,26 @@ def _by_body(query: Query, catalog, progress):
     return [catalog.resolve(k) for k in keys], reports
 
 
-def choose(
-    catalog, models: Sequence[str], provider: str | Sequence[str] | None, all_models: bool
-) -> list[ModelEntry]:
-    """The entries asked for by -m (each), --provider (each) and --all, once each, in order."""
+@dataclass(frozen=True)
+class Choice:
+    entries: list[ModelEntry]
+    left_out: list[ModelEntry]  # past their shutdown date, left out of --all / --provider
+
+
+def choose_models(
+    catalog,
+    models: Sequence[str],
+    provider: str | Sequence[str] | None,
+    all_models: bool,
+    *,
+    include_deprecated: bool = False,
+    today: dt.date | None = None,
+) -> Choice:
+    """The entries asked for by -m (each), --provider (each) and --all, once each, in order.
+
+    --all and --provider leave out models past their shutdown date unless
+    ``include_deprecated``; a model named with -m is always kept.
+    """
     providers = [provider] if isinstance(provider, str) else list(provider or ())
     entries: list[ModelEntry] = []
     if all_models and not providers:
@@ -291,8 +315,20 @@ def choose(
             known = ", ".join(catalog.providers())
             raise CostcalcError(f"no models for provider {name!r}; known providers: {known}")
         entries += found
+    left_out: list[ModelEntry] = []
+    if not include_deprecated:
+        entries, left_out = lifecycle.split(entries, today)
     entries += [catalog.resolve(m) for m in models]
-    return list({e.key: e for e in entries}.values())
+    named = {e.key for e in entries}
+    unique = list({e.key: e for e in entries}.values())
+    return Choice(unique, [e for e in left_out if e.key not in named])
+
+
+def choose(
+    catalog, models: Sequence[str], provider: str | Sequence[str] | None, all_models: bool
+) -> list[ModelEntry]:
+    """The entries asked for, retired models included (see :func:`choose_models`)."""
+    return choose_models(catalog, models, provider, all_models, include_deprecated=True).entries
 
 
 def _filtered(est: Estimate, query: Query) -> str | None:
@@ -306,13 +342,23 @@ def _filtered(est: Estimate, query: Query) -> str | None:
     return None
 
 
+def _day(query: Query) -> dt.date:
+    """The day the calls are made: --at's, else today (UTC)."""
+    return (query.at or dt.datetime.now(dt.timezone.utc)).date()
+
+
 def _best(rows: list[Row], metric) -> str | None:
-    """The model best on ``metric`` (first input in per-input mode); None when unknown."""
+    """The model best on ``metric`` (first input in per-input mode); None when unknown.
+
+    A model with an announced shutdown is never the one to pick.
+    """
     if len({r.estimate.key for r in rows}) < 2:
         return None
     first = rows[0].input
     known = [
-        (metric(r), r.estimate.key) for r in rows if r.input == first and metric(r) is not None
+        (metric(r), r.estimate.key)
+        for r in rows
+        if r.input == first and metric(r) is not None and r.deprecated is None
     ]
     if not known:
         return None

@@ -364,31 +364,76 @@ def test_stdin_is_read_once_for_models_of_different_encodings(table, tmp_path):
     assert rows == {"fast-1": 8, "old-1": 8}
 
 
-def test_deprecated_models_are_named_on_stderr(tmp_path):
+LIFECYCLE_TABLE = (
+    "schema_version: 1\nprovider: old\ntokenizer: {encoding: o200k_base, exact: true}\n"
+    "models:\n"
+    "  gone-1: {price: {input: 0.5, output: 0.5}, deprecated: '2001-01-01'}\n"
+    "  gone-2: {price: {input: 0.6, output: 0.6}, deprecated: '2002-03'}\n"
+    "  later-1: {price: {input: 0.8, output: 0.8}, deprecated: '2999-12'}\n"
+    "  live-1: {price: {input: 1, output: 1}}\n"
+)
+
+
+def _lifecycle(tmp_path, *args):
     table = tmp_path / "old.yaml"
-    table.write_text(
-        "schema_version: 1\nprovider: old\ntokenizer: {encoding: o200k_base, exact: true}\n"
-        "models:\n"
-        "  gone-1: {price: {input: 1, output: 1}, deprecated: '2001-01-01'}\n"
-        "  later-1: {price: {input: 1, output: 1}, deprecated: '2999-12'}\n"
+    table.write_text(LIFECYCLE_TABLE)
+    argv = ["estimate", "--pricing", str(table), "--input-tokens", "1000", "--json", *args]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+def test_all_and_provider_leave_out_models_past_their_shutdown(tmp_path):
+    data, stderr = _lifecycle(tmp_path, "--provider", "old")
+    assert [e["id"] for e in data["estimates"]] == ["later-1", "live-1"]
+    assert "note: left out 2 models past their shutdown date (--include-deprecated shows them)" in (
+        stderr
     )
-    result = runner.invoke(
-        app,
-        [
-            "estimate",
-            "--pricing",
-            str(table),
-            "-m",
-            "gone-1",
-            "-m",
-            "later-1",
-            "--input-tokens",
-            "1",
-        ],
-    )
-    assert result.exit_code == 0
-    assert "warning: old/gone-1 was shut down on 2001-01-01" in result.stderr
-    assert "warning: old/later-1 shuts down on 2999-12" in result.stderr
+    # the one still live at a later date is never "cheapest", though it costs least
+    assert data["cheapest"] == "old/live-1"
+    data, stderr = _lifecycle(tmp_path, "--provider", "old", "--include-deprecated")
+    assert [e["id"] for e in data["estimates"]] == ["gone-1", "gone-2", "later-1", "live-1"]
+    assert data["cheapest"] == "old/live-1"
+    warnings = [line for line in stderr.splitlines() if "shutdown" in line or "shut" in line]
+    assert warnings == [  # one line for all of them
+        "warning: 2 models are past their shutdown date: old/gone-1 (2001-01-01), "
+        "old/gone-2 (2002-03)"
+    ]
+
+
+def test_all_leaves_out_the_bundled_models_past_their_shutdown():
+    def ids(*args):
+        result = runner.invoke(app, ["estimate", "--all", "--input-tokens", "10", "--json", *args])
+        assert result.exit_code == 0, result.stderr
+        return {e["model"] for e in json.loads(result.stdout)["estimates"]}, result.stderr
+
+    live, stderr = ids("--at", "2026-11-30")
+    everything, _ = ids("--at", "2026-11-30", "--include-deprecated")
+    assert "deepseek/deepseek-chat" in everything - live
+    assert "note: left out " in stderr
+    assert len(everything - live) == int(stderr.split("note: left out ")[1].split()[0])
+
+
+def test_a_model_named_with_m_is_kept_and_named_in_one_line(tmp_path):
+    data, stderr = _lifecycle(tmp_path, "-m", "gone-1", "-m", "later-1", "--at", "2999-10-15")
+    assert [e["id"] for e in data["estimates"]] == ["gone-1", "later-1"]
+    assert data["cheapest"] is None  # both have an announced shutdown
+    assert stderr.splitlines() == [
+        "warning: 1 model is past its shutdown date: old/gone-1 (2001-01-01); "
+        "1 model shuts down within 90 days: old/later-1 (2999-12)"
+    ]
+
+
+def test_the_row_says_when_a_model_shuts_down(tmp_path):
+    table = tmp_path / "old.yaml"
+    table.write_text(LIFECYCLE_TABLE)
+    argv = ["estimate", "--pricing", str(table), "--input-tokens", "1000"]
+    result = runner.invoke(app, [*argv, "--provider", "old", "--at", "2999-10-15"])
+    assert result.exit_code == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "later-1" in line)
+    assert row.rstrip().endswith("shuts down 2999-12")
+    cheapest = next(line for line in result.stdout.splitlines() if "live-1" in line)
+    assert cheapest.rstrip().endswith("cheapest")
 
 
 @pytest.mark.parametrize(

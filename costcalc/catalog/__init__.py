@@ -12,6 +12,7 @@ from costcalc.catalog.catalog import (
     bundled_pricing_dir,
     bundled_tables,
     load_catalog,
+    stale_notes,
     stale_sources,
 )
 from costcalc.catalog.entry import ModelEntry, Prices, Throughput, Tier
@@ -38,6 +39,7 @@ __all__ = [
     "bundled_tables",
     "load_catalog",
     "load_table",
+    "stale_notes",
     "stale_sources",
     "validate_files",
     "validate_report",

@@ -205,3 +205,13 @@ def stale_sources(
         if when is not None and (today - when).days > days:
             out.append(src)
     return out
+
+
+def stale_notes(sources: Sequence[TableSource], today: _dt.date | None = None) -> list[str]:
+    """One line per table whose prices are more than STALE_DAYS old, for a warning."""
+    return [
+        f"{f'bundled table {src.path.name}' if src.origin == 'bundled' else src.origin}: "
+        f"prices as of {src.as_of} are more than {STALE_DAYS} days old; "
+        "check them against the source"
+        for src in stale_sources(sources, today)
+    ]

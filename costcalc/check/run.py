@@ -241,6 +241,14 @@ def run_target(
     return result, subject, warnings
 
 
+def _catalog_warnings(catalog, entries) -> list[str]:
+    """Stale tables, and the models used that are past or near their shutdown date."""
+    from costcalc.catalog import lifecycle, stale_notes
+
+    retiring = lifecycle.summary(list({e.key: e for e in entries}.values()))
+    return [*stale_notes(catalog.sources()), *([retiring] if retiring else [])]
+
+
 def run_check(
     config: Config, baseline: Baseline | None = None, *, pricing=(), cwd: Path | None = None
 ) -> CheckReport:
@@ -264,6 +272,7 @@ def run_check(
             subjects.append(subject)
             warnings += notes
     raise_all(problems)  # every target's problem, not only the first
+    warnings += _catalog_warnings(catalog, [e for e in entries if e is not None])
     total = sum((t.monthly_usd for t in targets if t.monthly_usd is not None), Decimal(0))
     diff = None
     if baseline is not None:

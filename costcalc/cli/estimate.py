@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +62,11 @@ def estimate_cmd(
     cache_ttl: CacheTTL = typer.Option(
         CacheTTL.FIVE_MINUTES, "--cache-ttl", help="Prompt-cache writes that live 5m or 1h."
     ),
+    include_deprecated: bool = typer.Option(
+        False,
+        "--include-deprecated",
+        help="With --all / --provider, also models past their shutdown date.",
+    ),
     at: str | None = typer.Option(
         None, "--at", help="Price calls made at this ISO 8601 time (UTC unless it says); now."
     ),
@@ -105,8 +111,8 @@ def estimate_cmd(
 
     Example: costcalc estimate prompt.txt -m gpt-4o -m claude-sonnet-4-5 --output-tokens 800
     """
-    from costcalc.catalog import load_catalog
-    from costcalc.compare import Query, choose, compare
+    from costcalc.catalog import lifecycle, load_catalog, stale_notes
+    from costcalc.compare import Query, choose_models, compare
     from costcalc.rates import parse_at
     from costcalc.render import estimate as render_estimate
     from costcalc.render.progress import DelayedProgress
@@ -150,7 +156,19 @@ def estimate_cmd(
         at=parse_at(at) if at is not None else None,
     )
     catalog = load_catalog(pricing or [])
-    entries = choose(catalog, models or [], provider, all_models)
+    day = (query.at or dt.datetime.now(dt.timezone.utc)).date()
+    chosen = choose_models(
+        catalog,
+        models or [],
+        provider,
+        all_models,
+        include_deprecated=include_deprecated,
+        today=day,
+    )
+    entries = chosen.entries
+    for line in [lifecycle.left_out_note(chosen.left_out), *stale_notes(catalog.sources())]:
+        if line:
+            print(line if line.startswith("note:") else f"warning: {line}", file=sys.stderr)
     with DelayedProgress("counting") as progress:
         result = compare(entries, query, progress, catalog=catalog)
     for line in render_estimate.notices(result):

@@ -14,28 +14,19 @@ from costcalc.render.common import OutputFormat
 ProviderOpt = typer.Option(
     None, "--provider", help="Only this provider's models (repeatable: any of them)."
 )
+IncludeDeprecatedOpt = typer.Option(
+    False, "--include-deprecated", help="Also list models past their shutdown date."
+)
 SearchOpt = typer.Option(
     None, "--search", help="Only models whose id, alias or provider contains TEXT (any case)."
 )
-
-
-def warn_stale(catalog) -> None:
-    """One warning per table whose prices are more than 180 days old."""
-    from costcalc.catalog import stale_sources
-
-    for src in stale_sources(catalog.sources()):
-        where = f"bundled table {src.path.name}" if src.origin == "bundled" else src.origin
-        print(
-            f"warning: {where}: prices as of {src.as_of} are more than 180 days old; "
-            "check them against the source",
-            file=sys.stderr,
-        )
 
 
 @app.command("models")
 def models_cmd(
     provider: list[str] | None = ProviderOpt,
     search: str | None = SearchOpt,
+    include_deprecated: bool = IncludeDeprecatedOpt,
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
@@ -45,11 +36,12 @@ def models_cmd(
 
     Prices come from the bundled tables, then COSTCALC_PRICING, then --pricing
     files (later wins, per provider/id); --json says where each entry came from
-    (origin). Deprecated models are marked *.
+    (origin). Models past their shutdown date are left out unless
+    --include-deprecated; models with an announced shutdown are marked *.
 
     Example: costcalc models --provider openai --search mini
     """
-    from costcalc.catalog import load_catalog
+    from costcalc.catalog import lifecycle, load_catalog, stale_notes
     from costcalc.errors import CostcalcError
 
     out = output_format(output, as_json)
@@ -66,7 +58,13 @@ def models_cmd(
         for e in (catalog.entries(search=search) if search else everything)
         if not wanted or e.provider.casefold() in wanted
     ]
-    warn_stale(catalog)
+    if not include_deprecated:
+        entries, retired = lifecycle.split(entries)
+        note = lifecycle.left_out_note(retired)
+        if note:
+            print(note, file=sys.stderr)
+    for line in stale_notes(catalog.sources()):
+        print(f"warning: {line}", file=sys.stderr)
     if not entries:
         print(f"no models match {search!r}", file=sys.stderr)
     show("models", entries, out, wide)

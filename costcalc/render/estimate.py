@@ -164,6 +164,8 @@ def _notes(result: Comparison) -> list[str]:
                 marks.append("cheapest")
             if r.estimate.key == result.fastest:
                 marks.append("fastest")
+        if r.lifecycle:
+            marks.append(r.lifecycle)
         notes.append(", ".join(marks))
     return notes
 
@@ -244,15 +246,8 @@ def notices(result: Comparison) -> list[str]:
                 f"output of {e.max_output_tokens:,}"
             )
     lines += [f"filtered out: {line}" for line in result.dropped]
-    seen = set()
-    for row in result.rows:
-        if row.deprecated and row.estimate.key not in seen:
-            seen.add(row.estimate.key)
-            verb = "was shut down" if row.retired else "shuts down"
-            lines.append(
-                f"warning: {row.estimate.key} {verb} on {row.deprecated} "
-                "(the provider's deprecation date)"
-            )
+    if result.lifecycle:  # one line for every model past or near its shutdown date
+        lines.append(f"warning: {result.lifecycle}")
     return lines
 
 
