@@ -237,9 +237,9 @@ def walk(root: Path, glob: str | None = None) -> tuple[list[Source], list[Skippe
                 continue
             if not match(entry_rel, entry.name):
                 continue
-            why = _kind(st.st_mode)
-            if why is not None:
-                skipped.append(Skipped(display(path), why))
+            not_file = _kind(st.st_mode)
+            if not_file is not None:
+                skipped.append(Skipped(display(path), not_file))
                 continue
             sources.append(
                 Source(display(path), st.st_size, fspath=str(path), explicit=False, regular=True)
@@ -323,9 +323,9 @@ def file_sources(paths: Sequence[tuple[str, str]]) -> Sources:
 _state = threading.local()
 
 
-def _replace_and_note(err: UnicodeDecodeError) -> tuple[str, int]:
+def _replace_and_note(err: UnicodeError) -> tuple[str | bytes, int]:
     _state.replaced = getattr(_state, "replaced", 0) + 1
-    return "\ufffd", err.end
+    return "\ufffd", getattr(err, "end", 0)
 
 
 codecs.register_error("costcalc.replace", _replace_and_note)

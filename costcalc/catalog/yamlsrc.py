@@ -29,7 +29,7 @@ from costcalc.datafile import MAX_DEPTH, DataFileProblem, read_data
 try:  # the C parser is ~10x faster; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment,unused-ignore]
 
 _TAG = "tag:yaml.org,2002:"
 _PLAIN = "?"  # a plain scalar whose type is decided when (if) it is converted
@@ -69,6 +69,8 @@ class Map(dict):
     """A YAML mapping: ``line`` of the mapping, ``key_lines`` of each key."""
 
     __slots__ = ("line", "key_lines")
+    line: int
+    key_lines: dict[str, int]
 
     def where(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -78,6 +80,8 @@ class Seq(list):
     """A YAML sequence: ``line`` of the sequence, ``item_lines`` of each item."""
 
     __slots__ = ("line", "item_lines")
+    line: int
+    item_lines: list[int]
 
     def where(self, index: int) -> int:
         return self.item_lines[index] if index < len(self.item_lines) else self.line

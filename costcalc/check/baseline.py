@@ -140,7 +140,7 @@ def compare(
         if after is None:
             diffs.append(TargetDiff(name, before, None, None, None, status))
             continue
-        base = before if status == "kept" else Decimal(0)
+        base = before if status == "kept" and before is not None else Decimal(0)
         diffs.append(TargetDiff(name, before, after, after - base, pct(before, after), status))
     for name, before in baseline.targets.items():
         if name not in names:

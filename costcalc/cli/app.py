@@ -95,7 +95,9 @@ class CostcalcGroup(TyperGroup):
             parsing.check_repeats(cmd, rest, f"{ctx.command_path} {name}")
         return name, cmd, rest
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(  # type: ignore[override]
+        self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra
+    ):
         """Click's own usage errors as one line and exit 2, like every other user error."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)

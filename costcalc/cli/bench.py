@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -35,7 +36,7 @@ class _Bar:
             console=stderr_console(),
             transient=True,
         )
-        self._task = None
+        self._task: Any = None
 
     def phase(self, description: str, total: int) -> None:
         if self._task is not None:

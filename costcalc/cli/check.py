@@ -102,7 +102,7 @@ def check_cmd(
     show("check", report, out, wide)
     if github:
         stream = sys.stdout if out is OutputFormat.TABLE else sys.stderr
-        for line in render.annotations(report):
+        for line in render.annotations(report):  # type: ignore[operator]  # the name clashes with __future__'s
             print(line, file=stream)
         stream.flush()
     failures = []  # each report is tried, whatever happened to the others and to stdout
@@ -110,9 +110,9 @@ def check_cmd(
         failures.append(_write_report(Path(summary), render.markdown(report) + "\n", append=True))
     if junit is not None:
         failures.append(_write_report(junit, render.junit(report)))
-    failed = [f for f in failures if f]
-    if failed:
-        for message in failed:
+    unwritten = [f for f in failures if f]
+    if unwritten:
+        for message in unwritten:
             print(f"error: {message}", file=sys.stderr)
         raise typer.Exit(int(ExitCode.USAGE))  # a report CI relies on is missing
     if report.breaches and not exit_zero:

@@ -41,7 +41,7 @@ def resolve_tokenizer(model: str | None, encoding: str | None, pricing: list[Pat
 
 def _catalog_lookup(pricing: list[Path]):
     """``resolve(name)`` on a catalog loaded only if a request names a model."""
-    loaded = []
+    loaded: list = []
 
     def resolve(name: str):
         if not loaded:
