@@ -42,7 +42,8 @@ def split(
     entries: Iterable[ModelEntry], today: _dt.date | None = None
 ) -> tuple[list[ModelEntry], list[ModelEntry]]:
     """(entries still served, entries past their shutdown date), each in the order given."""
-    kept, retired = [], []
+    kept: list[ModelEntry] = []
+    retired: list[ModelEntry] = []
     for entry in entries:
         (retired if stage(entry, today) is Stage.RETIRED else kept).append(entry)
     return kept, retired
