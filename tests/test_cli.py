@@ -21,6 +21,7 @@ COMMANDS = [
     "bench",
     "usage",
     "pricing validate",
+    "pricing export",
     "pricing import-litellm",
     "pricing import-genai-prices",
 ]

@@ -31,7 +31,9 @@ def test_json_report(usage, data_dir):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["total"]["cost_usd"] == 0.0134
-    assert doc["unknown_models"][0]["model"] == "gpt-9-turbo"
+    assert doc["unknown_models"][0]["logged_model"] == "gpt-9-turbo"
+    row = doc["rows"][0]
+    assert row["model"] == f"{row['provider']}/{row['id']}" == row["key"]
     assert doc["problems"][0] == {
         "path": str(data_dir / "usage" / "openai.jsonl"),
         "line": 3,
@@ -119,3 +121,14 @@ def test_help_and_other_commands_do_not_import_duckdb():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_json_matches_its_schema(usage, data_dir):
+    jsonschema = pytest.importorskip("jsonschema")
+    from costcalc import schemas
+
+    for args in (["--what-if", "claude-sonnet-4-5"], ["--by", "month"]):
+        result = usage(str(data_dir / "usage" / "openai.jsonl"), "--json", *args)
+        jsonschema.validate(json.loads(result.stdout), schemas.load("usage"))
+    result = usage(str(data_dir / "usage" / "anthropic.json"), "--json")
+    jsonschema.validate(json.loads(result.stdout), schemas.load("usage"))

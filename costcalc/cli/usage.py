@@ -9,7 +9,15 @@ import typer
 
 from costcalc.choices import UsageEngine
 from costcalc.cli.app import app
-from costcalc.cli.common import JsonOpt, OutputOpt, PricingOpt, WideOpt, output_format, show
+from costcalc.cli.common import (
+    JsonOpt,
+    OutputOpt,
+    PricingOpt,
+    WideOpt,
+    output_format,
+    show,
+    write_stdout,
+)
 from costcalc.errors import CostcalcError, ExitCode
 from costcalc.render.common import OutputFormat
 
@@ -33,6 +41,14 @@ ProviderOpt = typer.Option(None, "--provider", help="--what-if every model of th
 EngineOpt = typer.Option(
     UsageEngine.DUCKDB, "--engine", help="duckdb (fast) or python (exact reference)."
 )
+SqlOpt = typer.Option(
+    False, "--sql", help="Print the same pricing as SQL (see pricing export) instead of running it."
+)
+PricesOpt = typer.Option(
+    "prices.csv",
+    "--prices",
+    help="With --sql: the exported price table (.csv, .parquet or a name).",
+)
 StrictOpt = typer.Option(
     False, "--strict", help="Exit 2 on a bad row, 1 on calls that could not be priced."
 )
@@ -48,6 +64,8 @@ def usage_cmd(
     provider: list[str] | None = ProviderOpt,
     engine: UsageEngine = EngineOpt,
     strict: bool = StrictOpt,
+    sql: bool = SqlOpt,
+    prices: str = PricesOpt,
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
@@ -70,6 +88,14 @@ def usage_cmd(
     from costcalc.usage.mapping import parse_columns
 
     out = output_format(output, as_json)
+    mapping = parse_columns(columns) if columns else None
+    if sql:
+        from costcalc.usage.sql import sql_for_files
+
+        write_stdout(
+            sql_for_files(files, prices, fmt=fmt.lower() if fmt else None, mapping=mapping)
+        )
+        return
     if engine is UsageEngine.DUCKDB:
         from costcalc.usage.engine import duckdb_module
 
@@ -86,7 +112,7 @@ def usage_cmd(
         catalog,
         by=parse_by(by),
         fmt=fmt.lower() if fmt else None,
-        mapping=parse_columns(columns) if columns else None,
+        mapping=mapping,
         engine=engine,
         what_if=list({e.key: e for e in alternatives}.values()),
     )

@@ -10,9 +10,16 @@ from costcalc.render.layout import Column, Screen
 COLUMNS = ["requests", "input", "cached", "cache write", "output", "cost", "cache saved"]
 
 
-def _line(line) -> dict:
+def _names(key: str) -> dict:
+    """A model named three ways, as in all of costcalc's JSON: provider/id, id, provider."""
+    provider, _, ident = key.partition("/")
+    return {"model": key, "id": ident, "provider": provider}
+
+
+def _line(line, by_model: bool = False) -> dict:
     return {
         "key": line.key,
+        **(_names(line.key) if by_model else {}),
         "requests": line.requests,
         "input_tokens": line.input,
         "cached_input_tokens": line.cached,
@@ -25,9 +32,19 @@ def _line(line) -> dict:
     }
 
 
+def _unknown(u) -> dict:
+    return {
+        "logged_model": u.model,
+        "reason": u.reason,
+        "requests": u.requests,
+        "input_tokens": u.input,
+        "output_tokens": u.output,
+    }
+
+
 def _unpriced(u) -> dict:
     return {
-        "model": u.model,
+        **_names(u.model),
         "reason": u.reason,
         "requests": u.requests,
         "input_tokens": u.input,
@@ -37,7 +54,7 @@ def _unpriced(u) -> dict:
 
 def _what_if(w) -> dict:
     return {
-        "model": w.model,
+        **_names(w.model),
         "approximate": w.approximate,
         "current_usd": w.current,
         "cost_usd": w.cost,
@@ -54,10 +71,10 @@ def _what_if(w) -> dict:
 def as_dict(report) -> dict:
     return {
         "by": report.by.label,
-        "rows": [_line(ln) for ln in report.lines],
+        "rows": [_line(ln, report.by.kind == "model") for ln in report.lines],
         "total": _line(report.total),
         "complete": report.complete,
-        "unknown_models": [_unpriced(u) for u in report.unknown],
+        "unknown_models": [_unknown(u) for u in report.unknown],
         "unpriced": [_unpriced(u) for u in report.unpriced],
         "files": [
             {

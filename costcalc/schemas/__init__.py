@@ -1,7 +1,7 @@
 """JSON Schemas of every command's --json output, shipped with the package.
 
 ``load(name)`` returns one as a dict: ``count``, ``estimate``, ``models``,
-``check`` or ``pricing-validate``. They list the keys once; the tests check
+``check``, ``pricing-validate`` or ``usage``. They list the keys once; the tests check
 them against real output.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-NAMES = ("count", "estimate", "models", "check", "pricing-validate")
+NAMES = ("count", "estimate", "models", "check", "pricing-validate", "usage")
 
 
 def load(name: str) -> dict:

@@ -279,7 +279,7 @@ def table_select(
     """One row per table row, from the mapped columns (``types``: SQL type per column)."""
     types = types or {}
     sums, checks = [], []
-    for name in (*FIELDS, "requests"):
+    for name in ("requests", *FIELDS):  # the order of jsonl_select, for UNION ALL
         column = m.get(name)
         value, valid = _int_col(column, types.get(column or "", "VARCHAR"))
         if name == "requests" and column is None:

@@ -43,7 +43,7 @@ class WhatIf:
 
 def same_tokenizer(a: ModelEntry, b: ModelEntry) -> bool:
     ta, tb = a.tokenizer, b.tokenizer
-    return (ta.encoding, ta.exact, ta.ratio) == (tb.encoding, tb.exact, tb.ratio)
+    return (ta.name, ta.ratio) == (tb.name, tb.ratio)
 
 
 def factor(source: ModelEntry, target: ModelEntry) -> Decimal:
