@@ -64,7 +64,7 @@ def test_tiers_batch_and_service_tiers(entries):
     grok = entries["xai/grok-4.20"]
     assert grok.prices.input == D("1.25") and grok.prices.batch_input == D("1")
     (tier,) = grok.tiers
-    assert tier.above_input_tokens == 199999  # genai-prices' "more than 199,999": from 200,000
+    assert tier.inclusive and tier.threshold == 200000  # genai-prices: more than 199,999
     assert (tier.prices.input, tier.prices.output, tier.prices.batch_output) == (
         D("2.5"), D("5"), D("4"),
     )  # fmt: skip
@@ -130,3 +130,25 @@ def test_cli_bad_as_of():
         2,
         "error: --as-of: expected a date YYYY-MM-DD or YYYY-MM, got 'soon'\n",
     )
+
+
+def test_dated_and_time_of_day_prices(imported):
+    """Price changes after --as-of become `scheduled`, time-of-day prices `windows`."""
+    text = imported[0].yaml_text
+    argon = text[text.index('  "google/gemini-4-argon":') :]
+    argon = argon[: argon.index('\n  "', 1)]
+    assert (
+        '    scheduled:\n      - from: "2026-12-01"\n        price:\n          input: 4\n' in argon
+    )
+    v4 = text[text.index('  "deepseek/deepseek-v4-pro":') :]
+    v4 = v4[: v4.index('\n  "', 1)]
+    assert "      input: 0.66\n" in v4  # off-peak
+    assert (
+        '      - hours: ["01:00-04:00", "06:00-10:00"]\n        price:\n          input: 1.32' in v4
+    )
+
+
+def test_one_hour_cache_writes(entries):
+    sonnet = entries["anthropic/anthropic/claude-sonnet-4-6"]  # id repeats across providers
+    assert (sonnet.prices.cache_write, sonnet.prices.cache_write_1h) == (D("3.75"), D("6"))
+    assert sonnet.prices.batch_cache_write_1h == D("3")

@@ -10,8 +10,9 @@ Choices, so the output can be trusted as far as it goes:
 
 - Kept: models with an input and an output price per 1M tokens in force on
   ``as_of``. genai-prices lists a model's prices by the date they start; the
-  import takes the last one started by ``as_of``. Time-of-day prices
-  (DeepSeek's off-peak hours) and prices starting later are left out.
+  import takes the last one started by ``as_of`` as ``price``, each later one
+  as a ``scheduled`` item from its date, and each time-of-day price (DeepSeek's
+  peak hours; genai-prices has no weekdays) as a ``windows`` item, in UTC.
 - Provider: genai-prices' provider id, except ``x-ai`` -> ``xai`` and ``aws``
   -> ``bedrock`` (the names costcalc's own tables use), each model carrying
   its own ``provider:``.
@@ -20,9 +21,11 @@ Choices, so the output can be trusted as far as it goes:
   (``equals``), where no other model in the import uses them; name patterns
   (prefixes, regular expressions) have no place in the format.
 - Batch (``processing: batch``) and service-tier (``flex``, ``priority``)
-  variants become ``batch_*``, ``flex_*`` and ``priority_*`` prices.
+  variants become ``batch_*``, ``flex_*`` and ``priority_*`` prices;
+  ``cache_write_1h_mtok`` is ``cache_write_1h``.
 - Tiers: genai-prices applies a tier's price when the input tokens are more
-  than its ``start``, exactly what ``above_input_tokens`` means. A standard
+  than its ``start``, which is ``above_input_tokens``; a start of 199,999
+  (genai-prices' way of saying "from 200,000") is ``from_input_tokens``. A standard
   price it does not tier is the same above the threshold; a batch, flex or
   priority price it does not tier is left out of the tier (unknown there).
 - ``context_window`` is genai-prices' ``context_window``. genai-prices marks
@@ -49,11 +52,19 @@ _KEYS = {
     "cache_write_mtok": "cache_write",
     "output_mtok": "output",
 }
+_KEYS_NEW = {"cache_write_1h_mtok": "cache_write_1h"}
 _VARIANTS = {
-    ("processing", "batch"): {"input": "batch_input", "cached_input": "batch_cached_input",
-                              "output": "batch_output"},
-    ("service_tier", "flex"): {"input": "flex_input", "output": "flex_output"},
-    ("service_tier", "priority"): {"input": "priority_input", "output": "priority_output"},
+    (field, value): {kind: f"{mode}_{kind}" for kind in (*_KEYS.values(), *_KEYS_NEW.values())}
+    for field, value, mode in (
+        ("processing", "batch", "batch"),
+        ("service_tier", "flex", "flex"),
+        ("service_tier", "priority", "priority"),
+    )
+}
+# the price names the first version of the format had (the cross-check compares these)
+_OLD_NAMES = {
+    "input", "cached_input", "cache_write", "output", "batch_input", "batch_cached_input",
+    "batch_output", "flex_input", "flex_output", "priority_input", "priority_output",
 }  # fmt: skip
 
 
@@ -152,13 +163,18 @@ def exact_names(match: object) -> list[str]:
     return [n for c in match.get("or") or [] for n in exact_names(c)]
 
 
-def price_on(model: dict, day: _dt.date) -> tuple[dict[str, Decimal], dict[int, dict]] | None:
+def price_on(
+    model: dict, day: _dt.date, *, full: bool = False, window: dict | None = None
+) -> tuple[dict[str, Decimal], dict[int, dict]] | None:
     """(base prices, {tier start: prices}) in force on ``day``, in costcalc's price names.
 
-    ``None`` when no price without a time-of-day window has started by then.
+    ``None`` when no price without a time-of-day window has started by then. ``full`` adds
+    the kinds only the newer format has (1-hour cache writes; cache reads and writes at the
+    batch, flex and priority rates). ``window`` (one of the model's time-of-day prices) is
+    used instead of the dated price in force.
     """
-    current = None
-    for cond in model.get("prices") or []:
+    current = window["price"] if window else None
+    for cond in [] if window else model.get("prices") or []:
         if "time" in cond:
             continue
         start = cond.get("start_date")
@@ -166,9 +182,10 @@ def price_on(model: dict, day: _dt.date) -> tuple[dict[str, Decimal], dict[int, 
             current = cond["price"]  # later entries win, as in genai-prices
     if current is None:
         return None
+    kinds = {**_KEYS, **_KEYS_NEW} if full else _KEYS
     base: dict[str, Decimal] = {}
     steps: dict[str, list[tuple[int, Decimal]]] = {}
-    _add(current, {v: v for v in _KEYS.values()}, base, steps)
+    _add(current, {v: v for v in kinds.values()}, kinds, base, steps)
     done: set[str] = set()
     for variant in model.get("variants") or []:
         when = variant.get("when") or {}
@@ -178,26 +195,29 @@ def price_on(model: dict, day: _dt.date) -> tuple[dict[str, Decimal], dict[int, 
             continue
         if start is not None and _dt.date.fromisoformat(start) > day:
             continue
+        if not full:
+            names = {k: v for k, v in names.items() if v in _OLD_NAMES}
         fresh = {k: v for k, v in names.items() if v not in done}
-        done |= set(_add(variant["price"], fresh, base, steps))  # the first one in force wins
+        done |= set(_add(variant["price"], fresh, kinds, base, steps))  # first in force wins
     # A tier holds the prices at its threshold. A standard price without tiers is the same
     # above it; a batch/flex/priority one is only known there if genai-prices tiers it too
     # (it says where it does not model long-context surcharges for them).
+    standard = set(kinds.values())
     tiers = {
         start: {
             n: max(((s, p) for s, p in steps.get(n, []) if s <= start), default=(0, base[n]))[1]
             for n in base
-            if n in steps or n in _KEYS.values()
+            if n in steps or n in standard
         }
         for start in sorted({s for st in steps.values() for s, _ in st})
     }
     return base, tiers
 
 
-def _add(price: dict, names: dict[str, str], base: dict, steps: dict) -> list[str]:
+def _add(price: dict, names: dict[str, str], kinds: dict, base: dict, steps: dict) -> list[str]:
     added = []
     for key, value in price.items():
-        name = names.get(_KEYS.get(key, ""))
+        name = names.get(kinds.get(key, ""))
         if name is None:
             continue
         if isinstance(value, dict):
@@ -236,7 +256,7 @@ def import_snapshot(data: dict, as_of: str | None = None) -> ImportResult:
     skipped: Counter = Counter()
     imported = 0
     for (provider, model), key in zip(models, keys, strict=True):
-        prices = price_on(model, day)
+        prices = price_on(model, day, full=True)
         if prices is None or not {"input", "output"} <= set(prices[0]):
             skipped["no token prices"] += 1
             continue
@@ -249,7 +269,7 @@ def import_snapshot(data: dict, as_of: str | None = None) -> ImportResult:
             and names[n.casefold()] == 1 and n.casefold() not in taken
         ]  # fmt: skip
         name = PROVIDER_NAMES.get(provider["id"], provider["id"])
-        out += _model_yaml(key, name, model, aliases, provider, *prices)
+        out += _model_yaml(key, name, model, aliases, provider, day.isoformat(), *prices)
         imported += 1
     if not imported:
         out[-1] = "models: {}"
@@ -271,7 +291,56 @@ def _keys(models: list[tuple[dict, dict]]) -> list[str]:
     ]
 
 
-def _model_yaml(key, provider, model, aliases, prov, base, tiers) -> list[str]:
+def scheduled_after(model: dict, day: _dt.date) -> list[tuple[_dt.date, dict, dict]]:
+    """(first day, base, tiers) of each price change genai-prices dates after ``day``."""
+    dates = {
+        _dt.date.fromisoformat(item["start_date"])
+        for item in (*(model.get("prices") or []), *(model.get("variants") or []))
+        if item.get("start_date") and "time" not in item
+    }
+    changes = []
+    for start in sorted(d for d in dates if d > day):
+        found = price_on(model, start, full=True)
+        if found and {"input", "output"} <= set(found[0]):
+            changes.append((start, *found))
+    return changes
+
+
+def time_windows(model: dict, day: _dt.date) -> list[tuple[list[str], dict, dict]]:
+    """(UTC spans, base, tiers) of each time-of-day price; equal prices share one window."""
+    merged: dict[str, tuple[list[str], dict, dict]] = {}
+    for cond in model.get("prices") or []:
+        if "time" not in cond:
+            continue
+        found = price_on(model, day, full=True, window=cond)
+        if not found or not {"input", "output"} <= set(found[0]):
+            continue
+        start, end = (t[:5] for t in cond["time"])  # genai-prices' times are UTC here
+        spans = [f"{start}-{end}"] if start < end else [f"{start}-24:00", f"00:00-{end}"]
+        spans = [s for s in spans if s[:5] != s[6:]]
+        same = merged.setdefault(repr(found), ([], *found))
+        same[0].extend(spans)
+    return list(merged.values())
+
+
+def _price_lines(indent: str, base: dict, tiers: dict) -> list[str]:
+    lines = [f"{indent}price:"]
+    lines += [f"{indent}  {n}: {_num(v)}" for n, v in _ordered(base).items()]
+    if tiers:
+        lines.append(f"{indent}tiers:")
+        for above, prices in sorted(tiers.items()):
+            # genai-prices writes "from 200,000 tokens" as more than 199,999
+            rule = (
+                f"from_input_tokens: {above + 1}"
+                if above % 1000 == 999
+                else f"above_input_tokens: {above}"
+            )
+            lines.append(f"{indent}  - {rule}")
+            lines += [f"{indent}    {n}: {_num(v)}" for n, v in _ordered(prices).items()]
+    return lines
+
+
+def _model_yaml(key, provider, model, aliases, prov, as_of, base, tiers) -> list[str]:
     lines = [f"  {_q(key)}:", f"    provider: {_q(provider)}"]
     if aliases:
         lines.append(f"    aliases: [{', '.join(_q(a) for a in sorted(set(aliases)))}]")
@@ -281,13 +350,20 @@ def _model_yaml(key, provider, model, aliases, prov, base, tiers) -> list[str]:
     window = model.get("context_window")
     if isinstance(window, int) and not isinstance(window, bool) and window > 0:
         lines.append(f"    context_window: {window}")
-    lines.append("    price:")
-    lines += [f"      {n}: {_num(v)}" for n, v in _ordered(base).items()]
-    if tiers:
-        lines.append("    tiers:")
-        for above, prices in sorted(tiers.items()):
-            lines.append(f"      - above_input_tokens: {above}")
-            lines += [f"        {n}: {_num(v)}" for n, v in _ordered(prices).items()]
+    lines += _price_lines("    ", base, tiers)
+    day = _dt.date.fromisoformat(as_of)
+    changes = scheduled_after(model, day)
+    if changes:
+        lines.append("    scheduled:")
+        for start, s_base, s_tiers in changes:
+            lines.append(f"      - from: {_q(start.isoformat())}")
+            lines += _price_lines("        ", s_base, s_tiers)
+    windows = time_windows(model, day)
+    if windows:
+        lines.append("    windows:")
+        for spans, w_base, w_tiers in windows:
+            lines.append(f"      - hours: [{', '.join(_q(s) for s in spans)}]")
+            lines += _price_lines("        ", w_base, w_tiers)
     urls = prov.get("pricing_urls") or []
     if urls:
         lines.append(f"    source: {_q(urls[0])}")

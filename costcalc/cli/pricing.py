@@ -77,9 +77,10 @@ def import_genai_prices_cmd(out: Path | None = OutOpt, as_of: str | None = AsOfO
 
     Reads the data genai-prices bundles (offline; install it with
     pip install 'costcalc[import]'). Keeps models with input and output
-    prices in force on --as-of, with batch, flex and priority prices; each
-    model keeps its own provider. What was imported and skipped (and why)
-    goes to stderr.
+    prices in force on --as-of, with batch, flex, priority and 1-hour
+    cache-write prices, later price changes as `scheduled` and time-of-day
+    prices as `windows`; each model keeps its own provider. What was
+    imported and skipped (and why) goes to stderr.
 
     Example: costcalc pricing import-genai-prices -o genai-prices.yaml
     """
