@@ -57,22 +57,11 @@ REFERENCE_KEYS: dict[str, tuple[tuple[str, ...], str | tuple[str, ...]]] = {
     "azure": (("",), "azure"),  # ids keep LiteLLM's azure/ (and azure/us/, azure/eu/) form
     "vertex": (
         ("",),
-        tuple(
+        ("vertex_ai", "vertex_ai-language-models")  # LiteLLM spells these two differently
+        + tuple(
             f"vertex_ai-{k}_models"
-            for k in (
-                "anthropic",
-                "language",
-                "mistral",
-                "llama",
-                "deepseek",
-                "qwen",
-                "openai",
-                "zai",
-                "minimax",
-                "moonshot",
-            )
-        )
-        + ("vertex_ai",),
+            for k in ("anthropic", "mistral", "llama", "deepseek", "qwen", "openai", "zai")
+        ),
     ),
     "openrouter": (("",), "openrouter"),
 }
@@ -185,6 +174,13 @@ ACCEPTED: dict[str, dict[str, str]] = {
     "bedrock/anthropic.claude-sonnet-5": _BEDROCK_IN_REGION,
     "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0": _BEDROCK_IN_REGION,
     "bedrock/anthropic.claude-haiku-4-5-20251001-v1:0": _BEDROCK_IN_REGION,
+    "vertex/vertex_ai/gemini-3.5-flash-lite": dict(
+        follow="litellm",
+        source="https://ai.google.dev/gemini-api/docs/batch-mode",
+        reason="Batch costs 50% of the interactive price, context caching included (Gemini "
+        "batch mode), so batch cached input is half of 0.03 = 0.015 as LiteLLM says; "
+        "genai-prices' 0.02 matches no published rule.",
+    ),
     "anthropic/claude-sonnet-4-5": dict(
         follow="litellm",
         source="https://platform.claude.com/docs/en/about-claude/pricing",
@@ -333,9 +329,17 @@ def genai_model(genai: dict, provider: str, name: str) -> dict | None:
 
 
 def genai_prices(model: dict | None) -> tuple[dict[str, Decimal], dict[int, dict[str, Decimal]]]:
-    """(base, {above_input_tokens: tier prices}) in force on SOURCES_DAY, per 1M tokens."""
-    found = price_on(model, SOURCES_DAY) if model else None
-    return found if found else ({}, {})
+    """(base, {above_input_tokens: tier prices}) in force on SOURCES_DAY, per 1M tokens,
+    for the price keys compared with LiteLLM's too (``_MODE``)."""
+    found = price_on(model, SOURCES_DAY, full=True) if model else None
+    if not found:
+        return {}, {}
+    keep = {key for names in _MODE.values() for key in names.values()}
+    base, tiers = found
+    return (
+        {k: v for k, v in base.items() if k in keep},
+        {a: {k: v for k, v in p.items() if k in keep} for a, p in tiers.items()},
+    )
 
 
 def _tier_key(above: int) -> int:
