@@ -85,7 +85,6 @@ class Comparison:
     fastest: str | None
     counts: tuple[CountReport, ...]
     query: Query
-    notes: tuple[str, ...] = ()  # e.g. -m overriding a body's model
     lifecycle: str | None = None  # one warning line: models past or near their shutdown
 
     @property
@@ -230,7 +229,7 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
     volume = Volume(query.calls, query.per) if query.calls is not None else None
     reports = {}
     if not entries:
-        if catalog is None or query.input_tokens is not None or _is_text(query):
+        if catalog is None or query.input_tokens is not None or not _may_be_requests(query):
             raise CostcalcError(
                 "no model chosen: give -m MODEL (repeatable), --provider P or --all"
             )
@@ -267,6 +266,22 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
     )
 
 
+def _may_be_requests(query: Query) -> bool:
+    """Whether any input can be a request body (which may name its model)."""
+    import os
+
+    from costcalc.counting import request_format
+
+    if _is_text(query):
+        return False
+    if query.fmt is not InputFormat.AUTO:
+        return True
+    return any(
+        os.path.isdir(p) or request_format(query.fmt, p) is not InputFormat.TEXT
+        for p in query.paths
+    )
+
+
 def _by_body(query: Query, catalog, progress):
     """Entries named by the requests' own ``model`` keys, and the one count that found them."""
     from costcalc.request.rules import Picker
@@ -276,6 +291,8 @@ def _by_body(query: Query, catalog, progress):
     )
     reports = _count(query, [], progress, picker)
     missing = [c for c in reports[""].inputs if c.model is None]
+    if any(not c.request for c in missing):
+        raise CostcalcError("no model chosen: give -m MODEL (repeatable), --provider P or --all")
     if missing:
         raise CostcalcError(
             f"{missing[0].where}: the request names no model: give -m MODEL "
