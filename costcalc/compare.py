@@ -102,6 +102,15 @@ def _count_key(entry: ModelEntry, query: Query) -> str:
     return entry.tokenizer.encoding if _is_text(query) else entry.key
 
 
+def count_for(query: Query, entries, progress=None) -> dict[str, CountReport]:
+    """One count per tokenizer (text) or per model (requests), keyed by :func:`count_key`."""
+    return _count(query, entries, progress)
+
+
+def count_key(entry: ModelEntry, query: Query) -> str:
+    return _count_key(entry, query)
+
+
 def _count(query: Query, entries, progress, picker=None) -> dict[str, CountReport]:
     """One count per encoding (text) or per model (requests).
 

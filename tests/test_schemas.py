@@ -83,3 +83,9 @@ def test_no_figure_carries_a_repeating_decimal():
 def test_unknown_schema_name():
     with pytest.raises(KeyError, match="no schema named 'usagex'"):
         schemas.load("usagex")
+
+
+def test_count_models(tmp_path):
+    (tmp_path / "a.txt").write_text("hello world")
+    path = str(tmp_path / "a.txt")
+    validate("count-models", run_json("count", path, "-m", "gpt-4o", "-m", "sonnet"))

@@ -62,8 +62,11 @@ def count_cmd(
     paths: list[str] | None = typer.Argument(
         None, help="Files, directories (walked recursively) or - for stdin; none reads stdin."
     ),
-    model: str | None = typer.Option(
-        None, "-m", "--model", help="Count with this model's tokenizer."
+    models: list[str] | None = typer.Option(
+        None,
+        "-m",
+        "--model",
+        help="Count with this model's tokenizer (repeatable: one column per model).",
     ),
     encoding: str | None = typer.Option(
         None,
@@ -105,6 +108,9 @@ def count_cmd(
     --text counts a literal string, -q prints only the total, and --truncate N
     prints the first N tokens of the input (all inputs, in order) as text.
 
+    Several -m count once per distinct tokenizer and show one column per
+    model (exact, or ~ with the model's tokenizer ratio).
+
     Example: cat prompt.txt | costcalc count -m gpt-4o --json
     """
     from costcalc.counting import count_inputs
@@ -112,6 +118,12 @@ def count_cmd(
 
     out = output_format(output, as_json)
     stdin = _literal(text, paths, quiet, truncate, output, as_json)
+    models = list(dict.fromkeys(models or []))
+    if len(models) > 1 and (quiet or truncate is not None or stdin is not None):
+        from costcalc.errors import CostcalcError
+
+        raise CostcalcError("-q, --text and --truncate take one model; several -m compare counts")
+    model = models[0] if models else None
     if truncate is not None:
         tok, _ = resolve_tokenizer(model, encoding, pricing or [])
         _print_truncated(paths or [], tok, truncate, glob, stdin)
@@ -119,6 +131,9 @@ def count_cmd(
     from costcalc.request.rules import Picker
 
     size = image_size_option(image_size)
+    if len(models) > 1:
+        _count_side_by_side(paths, models, encoding, fmt, glob, size, pricing or [], out, wide)
+        return
     tok, entry = resolve_tokenizer(model, encoding, pricing or [])
     resolve = None if encoding else _catalog_lookup(pricing or [])
     picker = Picker(tok, forced=entry, resolve=resolve, image_size=size)
@@ -171,3 +186,24 @@ def _print_truncated(paths, tok, n: int, glob, stdin) -> None:
     text = "".join(TextReader(source, stdin).read() for source in found.sources)
     sys.stdout.write(first_tokens(text, tok, n))
     sys.stdout.flush()
+
+
+def _count_side_by_side(paths, models, encoding, fmt, glob, size, pricing, out, wide) -> None:
+    from costcalc.catalog import load_catalog
+    from costcalc.errors import CostcalcError
+    from costcalc.render.progress import DelayedProgress
+    from costcalc.side_by_side import count_models
+
+    if encoding:
+        raise CostcalcError("give either --model or --encoding, not both")
+    catalog = load_catalog(pricing)
+    entries = list({e.key: e for e in (catalog.resolve(m) for m in models)}.values())
+    with DelayedProgress("counting") as progress:
+        result = count_models(
+            paths or [], entries, fmt, glob=glob, image_size=size, progress=progress
+        )
+    for skipped in result.skipped:
+        warn(f"skipped {skipped.path}: {skipped.reason}")
+    for message in result.warnings:
+        warn(message)
+    show("count-models", result, out, wide)

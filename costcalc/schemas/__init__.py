@@ -1,7 +1,8 @@
 """JSON Schemas of every command's --json output, shipped with the package.
 
-``load(name)`` returns one as a dict: ``count``, ``estimate``, ``models``,
-``check``, ``pricing-validate`` or ``usage``. They list the keys once; the tests check
+``load(name)`` returns one as a dict: ``count``, ``count-models`` (several
+``-m``), ``estimate``, ``models``, ``check``, ``pricing-validate`` or ``usage``. They
+list the keys once; the tests check
 them against real output.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-NAMES = ("count", "estimate", "models", "check", "pricing-validate", "usage")
+NAMES = ("count", "count-models", "estimate", "models", "check", "pricing-validate", "usage")
 
 
 def load(name: str) -> dict:
