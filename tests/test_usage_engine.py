@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from costcalc.catalog import load_catalog
 from costcalc.choices import UsageEngine
 from costcalc.usage import By, price_usage
-from costcalc.usage.groups import bucket
+from costcalc.usage.groups import Cuts, bucket
 from costcalc.usage.scan import scan_files
 
 pytest.importorskip("duckdb")
 
-CUTS = (200000,)
+CUTS = Cuts((200000,), (0, 60, 240, 360, 600))
 CATALOG = load_catalog(use_env=False)
 MODELS = ["gpt-4o", "gpt-4o-mini", "o3", "unknown-model", "", None]
 tokens = st.one_of(st.none(), st.integers(0, 400000))

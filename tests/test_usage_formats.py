@@ -6,6 +6,7 @@ bundled tables); costs are in USD, tokens x price per 1M.
 
 from __future__ import annotations
 
+import datetime as _dt
 import sqlite3
 from decimal import Decimal
 
@@ -65,17 +66,39 @@ def test_openai_batch_output_at_batch_prices_and_failed_lines_not_billed(data_di
     assert report.bad_rows == 0
 
 
-def test_anthropic_messages_cache_writes_of_both_ttls(data_dir, catalog):
-    report = run([data_dir / "usage" / "anthropic.json"], catalog)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_anthropic_messages_cache_writes_of_both_ttls(data_dir, catalog, engine):
+    report = run([data_dir / "usage" / "anthropic.json"], catalog, engine)
     # msg_1: 100 x 3 + 2000 x 0.3 + 1000 x 3.75 (5-minute write) + 300 x 15 = 9150
+    # msg_2: 50 x 3 + 500 x 6 (1-hour write) + 100 x 15 = 4650
     # msg_3: writes without the split are 5-minute writes: 10 x 3 + 200 x 3.75 + 10 x 15 = 930
-    assert report.total.cost == D("0.01008")
-    assert report.total.cache_write == 1200
+    assert report.total.cost == D("0.01473")
+    assert report.total.cache_write == 1700
     assert report.total.cached == 2000
-    # msg_2 wrote 500 tokens with a 1-hour TTL: no price for that in the tables, so not priced
-    [unpriced] = report.unpriced
-    assert (unpriced.model, unpriced.requests) == ("anthropic/claude-sonnet-4-5", 1)
-    assert "1-hour cache write" in unpriced.reason
+    assert report.unpriced == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_call_is_priced_at_its_time_of_day_and_date(tmp_path, catalog, engine):
+    def line(when: str) -> str:
+        usage = '{"prompt_tokens": 1000, "completion_tokens": 100}'
+        ts = int(_dt.datetime.fromisoformat(when).timestamp())
+        return f'{{"model": "deepseek-test", "created": {ts}, "usage": {usage}}}\n'
+
+    log = tmp_path / "d.jsonl"
+    log.write_text(
+        line("2026-11-02T00:59:00+00:00")  # Monday, off-peak: 1000 x 1 + 100 x 2 = 1200
+        + line("2026-11-02T01:00:00+00:00")  # Monday, peak window: 2000 + 400 = 2400
+        + line("2026-11-07T02:00:00+00:00")  # Saturday: no window on weekends = 1200
+        + line("2026-12-01T05:00:00+00:00")  # Tuesday off-peak: the dated price, 10000 + 2000
+    )
+    report = run([log], catalog, engine, by=By("day"))
+    days = {ln.key: ln.cost for ln in report.lines}
+    assert days == {
+        "2026-11-02": D("0.0036"),
+        "2026-11-07": D("0.0012"),
+        "2026-12-01": D("0.012"),
+    }
 
 
 @pytest.mark.parametrize("engine", ENGINES)

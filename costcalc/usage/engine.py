@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from costcalc.errors import CostcalcError, InputError
-from costcalc.usage.groups import GroupKey, Groups, Sums
+from costcalc.usage.groups import Cuts, GroupKey, Groups, Sums
 from costcalc.usage.mapping import ColumnMap
 from costcalc.usage.record import MAX_EPOCH
 from costcalc.usage.shapes import Shape, Term
@@ -172,6 +172,19 @@ def _day(text: str, epoch: bool) -> str:
     )
 
 
+def _minute(text: str, epoch: bool) -> str:
+    """The UTC minute of the day (0-1439), as _day reads the time."""
+    ts = f"TRY_CAST(json_extract_string({text}, '$') AS TIMESTAMPTZ)"
+    iso = f"(hour({ts}) * 60 + minute({ts}))"
+    if not epoch:
+        return f"CASE WHEN left({text}, 1) = '\"' THEN {iso} END"
+    num = f"TRY_CAST({text} AS DOUBLE)"
+    return (
+        f"CASE WHEN left({text}, 1) = '\"' THEN {iso} WHEN {text} IN ('true', 'false') THEN NULL "
+        f"WHEN {num} BETWEEN 0 AND {MAX_EPOCH} THEN CAST(floor({num} / 60) AS BIGINT) % 1440 END"
+    )
+
+
 def jsonl_select(shape: Shape, source_sql: str, tag: tuple[str, ...] | None) -> str:
     """One row per line: status, model, time, tier, tag and the neutral token fields.
 
@@ -213,10 +226,12 @@ def jsonl_select(shape: Shape, source_sql: str, tag: tuple[str, ...] | None) -> 
         )
     batch = "TRUE" if shape.batch else "FALSE"
     day = _day("time_text", shape.time_epoch) if shape.time else "NULL::DATE"
+    minute = _minute("time_text", shape.time_epoch) if shape.time else "0"
     tier = f"lower({_string('tier_text')})" if shape.service_tier else "''"
     tag_sql = _scalar("tag_text") if tag else "''"
     nl = ",\n    "
     return f"""SELECT {status} AS status, {_string("model_text")} AS model, {day} AS day,
+  coalesce({minute}, 0) AS minute_of_day,
   {tier} AS service_tier, {tag_sql} AS tag, {batch} AS batch_col, 1::HUGEINT AS requests,
   {", ".join(sums)}
 FROM (SELECT *, {", ".join(numbers) or "NULL AS n0"}
@@ -266,11 +281,11 @@ def _int_col(column: str | None, sql_type: str = "VARCHAR") -> tuple[str, str]:
     return value, valid
 
 
-def _day_col(column: str, sql_type: str) -> str:
+def _ts_col(column: str, sql_type: str) -> str:
     c = quote_ident(column)
     if sql_type.startswith("TIMESTAMP") or sql_type == "DATE":
-        return f"CAST({c} AS DATE)"
-    return f"CAST(TRY_CAST(CAST({c} AS VARCHAR) AS TIMESTAMPTZ) AS DATE)"
+        return c
+    return f"TRY_CAST(CAST({c} AS VARCHAR) AS TIMESTAMPTZ)"
 
 
 def table_select(
@@ -292,12 +307,16 @@ def table_select(
         return "''" if col is None else f"coalesce(trim(CAST({quote_ident(col)} AS VARCHAR)), '')"
 
     time = m.get("time")
-    day = "NULL::DATE" if time is None else _day_col(time, types.get(time, "VARCHAR"))
+    day, minute = "NULL::DATE", "0"
+    if time is not None:
+        ts = _ts_col(time, types.get(time, "VARCHAR"))
+        day, minute = f"CAST({ts} AS DATE)", f"coalesce(hour({ts}) * 60 + minute({ts}), 0)"
     batch = f"lower({text('batch')}) IN ('1', 'true', 'yes', 't', 'y')"
     tag_sql = f"coalesce(CAST({quote_ident(tag)} AS VARCHAR), '')" if tag else "''"
     return (
         f"SELECT CASE WHEN {' AND '.join(checks)} THEN 'ok' ELSE 'bad' END AS status, "
-        f"{text('model')} AS model, {day} AS day, lower({text('service_tier')}) AS service_tier, "
+        f"{text('model')} AS model, {day} AS day, {minute} AS minute_of_day, "
+        f"lower({text('service_tier')}) AS service_tier, "
         f"{tag_sql} AS tag, {batch} AS batch_col, {', '.join(sums)}\nFROM {source_sql}"
     )
 
@@ -327,6 +346,13 @@ def parquet_columns(path: Path) -> list[str]:
 # ---------------------------------------------------------------- aggregation
 
 
+def slot_sql(minutes: tuple[int, ...]) -> str:
+    if not minutes:
+        return "0"
+    whens = " ".join(f"WHEN minute_of_day >= {m} THEN {m}" for m in sorted(minutes, reverse=True))
+    return f"CASE {whens} ELSE 0 END"
+
+
 def bucket_sql(cuts: tuple[int, ...]) -> str:
     if not cuts:
         return "0"
@@ -334,19 +360,20 @@ def bucket_sql(cuts: tuple[int, ...]) -> str:
     return f"CASE {whens} ELSE 0 END"
 
 
-def aggregate_sql(select: str, cuts: tuple[int, ...]) -> str:
+def aggregate_sql(select: str, cuts: Cuts) -> str:
     sums = ", ".join(f"sum({f})" for f in FIELDS)
     consistent = "cached + write_5m + write_1h <= input AND reasoning <= output"
     return f"""WITH rows AS ({select}),
 checked AS (
   SELECT *, CASE WHEN status = 'ok' AND NOT ({consistent}) THEN 'bad' ELSE status END AS st
   FROM rows)
-SELECT st, model, {bucket_sql(cuts)} AS tier_input, (batch_col OR service_tier = 'batch') AS batch,
-  service_tier, day, tag, count(*) AS lines, sum(requests), {sums}
+SELECT st, model, {bucket_sql(cuts.tokens)} AS tier_input,
+  (batch_col OR service_tier = 'batch') AS batch, service_tier, day,
+  {slot_sql(cuts.minutes)} AS minute, tag, count(*) AS lines, sum(requests), {sums}
 FROM checked GROUP BY ALL"""
 
 
-def scan(src, cuts: tuple[int, ...], tag: str | None) -> tuple[Groups, ScanCounts]:
+def scan(src, cuts: Cuts, tag: str | None) -> tuple[Groups, ScanCounts]:
     """Token sums per group of one JSONL, CSV or Parquet file."""
     if src.kind == "jsonl":
         tag_path = check_tag_path(tag) if tag else None
@@ -365,7 +392,7 @@ def scan(src, cuts: tuple[int, ...], tag: str | None) -> tuple[Groups, ScanCount
         con.close()
     groups: Groups = {}
     counts = ScanCounts()
-    for st, model, tier, batch_flag, tier_name, day, tag_v, lines, req, *tok in rows:
+    for st, model, tier, batch_flag, tier_name, day, minute, tag_v, lines, req, *tok in rows:
         counts.rows += lines
         if st == "bad":
             counts.bad += lines
@@ -373,7 +400,10 @@ def scan(src, cuts: tuple[int, ...], tag: str | None) -> tuple[Groups, ScanCount
         if st == "unbilled":
             counts.not_billed += lines
             continue
-        key = GroupKey(model, tier, bool(batch_flag), tier_name or "", _as_date(day), tag_v or "")
+        when = _as_date(day)
+        key = GroupKey(
+            model, tier, bool(batch_flag), tier_name or "", when, minute if when else 0, tag_v or ""
+        )
         groups.setdefault(key, Sums()).add(Sums(int(req), *(int(t) for t in tok)))
     return groups, counts
 

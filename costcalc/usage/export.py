@@ -5,7 +5,9 @@ that resolve to this entry: a name two providers share appears only as
 ``provider/id``, so a join never matches twice) and per price level:
 ``above_input_tokens`` is 0 for the base prices and a tier's threshold for
 its prices (a call whose input exceeds it is priced at that row). Prices are
-USD per 1M tokens, exact; an empty cell is a price the table does not give.
+USD per 1M tokens, exact, with the tables' derivation rules applied; an empty
+cell is a price nothing gives. These are each model's standing prices:
+dated and time-of-day price sets are not in the table.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ def _names(catalog: Catalog, entry: ModelEntry) -> list[str]:
 
 
 def _rows(catalog: Catalog, entry: ModelEntry) -> Iterator[list]:
-    levels: list[tuple[int, Prices]] = [(0, entry.prices)]
-    levels += [(t.above_input_tokens, t.prices) for t in entry.tiers]
+    from costcalc.rates import fill
+
+    levels: list[tuple[int, Prices]] = [(0, fill(entry, entry.prices))]
+    levels += [(t.above_input_tokens, fill(entry, t.prices)) for t in entry.tiers]
     for name in _names(catalog, entry):
         for above, prices in levels:
             yield [

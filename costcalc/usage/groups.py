@@ -28,6 +28,7 @@ class GroupKey:
     batch: bool = False
     service_tier: str = ""
     day: _dt.date | None = None
+    minute: int = 0  # start of the time-of-day slot (UTC minute) when prices vary by time
     tag: str = ""
 
 
@@ -53,6 +54,14 @@ class Sums:
 Groups = dict[GroupKey, Sums]
 
 
+@dataclass(frozen=True)
+class Cuts:
+    """Where calls must be told apart for pricing: input sizes and times of day (UTC minutes)."""
+
+    tokens: tuple[int, ...] = ()
+    minutes: tuple[int, ...] = ()  # () when no price varies by time of day; else starts with 0
+
+
 def bucket(tokens: int, cuts: tuple[int, ...]) -> int:
     """``c + 1`` for the largest cut ``c`` below ``tokens``; 0 when there is none."""
     best = 0
@@ -62,14 +71,27 @@ def bucket(tokens: int, cuts: tuple[int, ...]) -> int:
     return best
 
 
-def key_of(rec: Record, cuts: tuple[int, ...], tag: str | None) -> GroupKey:
+def slot(minute: int, minutes: tuple[int, ...]) -> int:
+    """The start of the time-of-day slot ``minute`` falls in."""
+    best = 0
+    for m in minutes:
+        if minute >= m:
+            best = m
+    return best
+
+
+def key_of(rec: Record, cuts: Cuts, tag: str | None) -> GroupKey:
     size = rec.input if rec.tier_input is None else rec.tier_input
+    minute = 0
+    if rec.time is not None and cuts.minutes:
+        minute = slot(rec.time.hour * 60 + rec.time.minute, cuts.minutes)
     return GroupKey(
         model=rec.model or "",
-        tier_input=bucket(size, cuts),
+        tier_input=bucket(size, cuts.tokens),
         batch=rec.batch or (rec.service_tier or "").lower() == "batch",
         service_tier=(rec.service_tier or "").lower(),
         day=rec.time.date() if rec.time else None,
+        minute=minute,
         tag=rec.tags.get(tag, "") if tag else "",
     )
 
@@ -80,7 +102,7 @@ def sums_of(rec: Record) -> Sums:
     )
 
 
-def add_record(groups: Groups, rec: Record, cuts: tuple[int, ...], tag: str | None) -> None:
+def add_record(groups: Groups, rec: Record, cuts: Cuts, tag: str | None) -> None:
     groups.setdefault(key_of(rec, cuts, tag), Sums()).add(sums_of(rec))
 
 
@@ -89,7 +111,7 @@ def merge(into: Groups, more: Groups) -> None:
         into.setdefault(key, Sums()).add(sums)
 
 
-def aggregate(records: Iterable[Record], cuts: tuple[int, ...], tag: str | None = None) -> Groups:
+def aggregate(records: Iterable[Record], cuts: Cuts, tag: str | None = None) -> Groups:
     groups: Groups = {}
     for rec in records:
         add_record(groups, rec, cuts, tag)

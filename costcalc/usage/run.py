@@ -7,8 +7,9 @@ from pathlib import Path
 
 from costcalc.catalog import Catalog
 from costcalc.catalog.entry import ModelEntry
+from costcalc.usage.groups import Cuts
 from costcalc.usage.mapping import ColumnMap
-from costcalc.usage.price import tier_cuts
+from costcalc.usage.price import minute_cuts, tier_cuts
 from costcalc.usage.report import By, UsageReport, build_report
 from costcalc.usage.scan import Engine, scan_files
 
@@ -27,7 +28,8 @@ def price_usage(
     entries = catalog.entries()
     factors = {e.tokenizer.ratio for e in entries} | {w.tokenizer.ratio for w in what_if}
     conversions = {t / s for t in {w.tokenizer.ratio for w in what_if} for s in factors}
-    cuts = tier_cuts([*entries, *what_if], tuple(sorted(conversions | {1})))
+    everything = [*entries, *what_if]
+    cuts = Cuts(tier_cuts(everything, tuple(sorted(conversions | {1}))), minute_cuts(everything))
     by = by or By("model")
     tag = by.tag if by.kind == "tag" else None
     scan = scan_files(paths, cuts, fmt=fmt, mapping=mapping, tag=tag, engine=engine)

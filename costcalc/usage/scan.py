@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from costcalc.choices import UsageEngine as Engine
-from costcalc.usage.groups import Groups, add_record, merge
+from costcalc.usage.groups import Cuts, Groups, add_record, merge
 from costcalc.usage.jsonrec import NotBilled
 from costcalc.usage.mapping import ColumnMap
 from costcalc.usage.record import BadRecord, Problem
@@ -38,7 +38,7 @@ class Scan:
             self.problems.append(problem)
 
 
-def _python_scan(src: Source, scan: Scan, cuts: tuple[int, ...], tag: str | None) -> None:
+def _python_scan(src: Source, scan: Scan, cuts: Cuts, tag: str | None) -> None:
     rows = bad = unbilled = 0
     for line, outcome in READERS[src.kind](src, tag):
         rows += 1
@@ -67,7 +67,7 @@ def _locate(src: Source, scan: Scan, tag: str | None) -> None:
 
 def scan_files(
     paths: Sequence[Path],
-    cuts: tuple[int, ...],
+    cuts: Cuts,
     *,
     fmt: str | None = None,
     mapping: ColumnMap | None = None,

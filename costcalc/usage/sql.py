@@ -11,12 +11,16 @@ for DECIMAL): it joins the table written by ``costcalc pricing export``,
 picks each call's long-context tier, and sums the exact cost per model.
 A call whose price the table lacks (or whose model it does not know) gets a
 NULL cost and is counted in ``unpriced_requests``, never priced at $0.
+Prices that change by date or time of day are not in the exported table:
+the SQL uses each model's standing prices (costcalc itself prices each call
+at its own time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from costcalc.catalog.entry import PRICE_FIELDS
 from costcalc.usage.engine import jsonl_select, jsonl_source, table_select, table_source
 from costcalc.usage.sources import Source
 
@@ -32,23 +36,16 @@ def _reader(src: Source) -> str:
 
 
 def _price(col: str) -> str:
-    """The call's price for ``col`` in its mode: batch, flex, priority or standard.
-
-    Flex and priority have input and output prices only; their cache reads and
-    writes, and batch cache writes, have none (NULL), as in costcalc itself.
-    """
-    flex = f"p_flex_{col}" if col in ("input", "output") else "NULL"
-    priority = f"p_priority_{col}" if col in ("input", "output") else "NULL"
-    batch = "NULL" if col == "cache_write" else f"p_batch_{col}"
+    """The call's price for ``col`` in its mode: batch, flex, priority or standard."""
     return (
-        f"CAST(CASE WHEN batch THEN {batch} WHEN service_tier = 'flex' THEN {flex} "
-        f"WHEN service_tier = 'priority' THEN {priority} ELSE p_{col} END AS DECIMAL(38, 12))"
+        f"CAST(CASE WHEN batch THEN p_batch_{col} WHEN service_tier = 'flex' THEN p_flex_{col} "
+        f"WHEN service_tier = 'priority' THEN p_priority_{col} ELSE p_{col} END "
+        "AS DECIMAL(38, 12))"
     )
 
 
 def prices_relation(prices: str) -> str:
     """A price table to read: a .csv or .parquet from `pricing export`, or a table name as is."""
-    from costcalc.catalog.entry import PRICE_FIELDS
     from costcalc.usage.engine import quote_text
 
     if prices.lower().endswith(".parquet"):
@@ -66,6 +63,8 @@ def usage_sql(sources: Sequence[Source], prices: str) -> str:
     """One query pricing ``sources`` against the exported price table ``prices``."""
     readers = "\n  UNION ALL\n".join(_reader(s) for s in sources)
     unit, cached, write = _price("input"), _price("cached_input"), _price("cache_write")
+    write_1h = _price("cache_write_1h")
+    columns = ",\n         ".join(f"p.{f} AS p_{f}" for f in PRICE_FIELDS)
     return f"""-- costcalc usage --sql: exact prices from `costcalc pricing export`.
 -- usage_rows is DuckDB's dialect; replace it with your table in a warehouse.
 WITH usage_rows AS (
@@ -81,12 +80,8 @@ calls AS (
 prices AS (SELECT * FROM {prices_relation(prices)}),
 levels AS (
   -- each call with the price level it falls in: its highest tier below the input
-  SELECT r.*, p.provider, p.id, p.input AS p_input, p.cached_input AS p_cached_input,
-         p.cache_write AS p_cache_write, p.output AS p_output,
-         p.batch_input AS p_batch_input, p.batch_cached_input AS p_batch_cached_input,
-         p.batch_output AS p_batch_output, p.flex_input AS p_flex_input,
-         p.flex_output AS p_flex_output, p.priority_input AS p_priority_input,
-         p.priority_output AS p_priority_output,
+  SELECT r.*, p.provider, p.id,
+         {columns},
          ROW_NUMBER() OVER (PARTITION BY r.call_id ORDER BY p.above_input_tokens DESC) AS pick
   FROM calls r
   LEFT JOIN prices p ON lower(p.name) = lower(r.model)
@@ -94,10 +89,11 @@ levels AS (
 ),
 priced AS (
   SELECT *,
-    CASE WHEN write_1h > 0 OR (write_5m > 0 AND {write} IS NULL)
+    CASE WHEN (write_5m > 0 AND {write} IS NULL) OR (write_1h > 0 AND {write_1h} IS NULL)
          OR (cached > 0 AND {cached} IS NULL) THEN NULL
     ELSE ((input - cached - write_5m - write_1h) * {unit}
           + cached * coalesce({cached}, 0) + write_5m * coalesce({write}, 0)
+          + write_1h * coalesce({write_1h}, 0)
           + output * {_price("output")}) * CAST({PER_TOKEN} AS DECIMAL(7, 6))
     END AS cost_usd
   FROM levels

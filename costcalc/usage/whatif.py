@@ -7,7 +7,7 @@ half to even) and the result is marked approximate. What the other model's
 table cannot price the way the traffic was billed falls back to a documented
 rule, named in ``notes``: flex or priority traffic at standard prices when it
 has no such tier; cache reads and writes at its input price when it has no
-cache price; 1-hour writes as writes where it has no 1-hour price. Calls it
+cache price; 1-hour writes as 5-minute writes where it has no 1-hour price. Calls it
 still cannot price are counted, and the comparison is over the calls priced
 on both sides.
 """
@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from costcalc.catalog.entry import ModelEntry
 from costcalc.errors import MissingPriceError
 from costcalc.usage.groups import GroupKey, Sums
-from costcalc.usage.price import mode_of, price_group
+from costcalc.usage.price import group_prices, mode_of, price_group
 from costcalc.usage.report import UsageReport, period
 
 ZERO = Decimal(0)
@@ -70,16 +70,16 @@ def convert(key: GroupKey, sums: Sums, f: Decimal) -> tuple[GroupKey, Sums]:
 
 def _fallbacks(target: ModelEntry, key: GroupKey, sums: Sums, notes: set[str]):
     """The key and sums re-billed by the documented rules, for what the target lacks."""
-    prices = target.prices
+    prices, _ = group_prices(target, key)
     mode = mode_of(key)
     if mode in ("flex_", "priority_") and getattr(prices, f"{mode}input") is None:
         notes.add(f"{mode.rstrip('_')} calls priced at standard rates")
         key = replace(key, service_tier="")
         mode = ""
-    if sums.write_1h:
-        notes.add("1-hour cache writes priced as cache writes")
+    if sums.write_1h and getattr(prices, f"{mode}cache_write_1h") is None:
+        notes.add("1-hour cache writes priced as 5-minute writes (no 1-hour price)")
         sums = replace(sums, write_5m=sums.write_5m + sums.write_1h, write_1h=0)
-    if sums.write_5m and (prices.cache_write is None or mode):
+    if sums.write_5m and getattr(prices, f"{mode}cache_write") is None:
         notes.add("cache writes priced as input (no cache-write price)")
         sums = replace(sums, write_5m=0)
     if sums.cached and getattr(prices, f"{mode}cached_input") is None:
