@@ -35,14 +35,35 @@ class InputFormat(str, Enum):
 
 
 class Per(str, Enum):
+    MINUTE = "minute"
     HOUR = "hour"
     DAY = "day"
+    WEEK = "week"
     MONTH = "month"
 
     @property
-    def hours(self) -> int:
-        """A month is 730 hours, as cloud bills count it."""
-        return {Per.HOUR: 1, Per.DAY: 24, Per.MONTH: 730}[self]
+    def minutes(self) -> int:
+        """A month is 730 hours (43,800 minutes), as cloud bills count it."""
+        return {
+            Per.MINUTE: 1,
+            Per.HOUR: 60,
+            Per.DAY: 1440,
+            Per.WEEK: 10080,
+            Per.MONTH: 43800,
+        }[self]
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+
+class Unit(str, Enum):
+    """What one unit of work is (see :mod:`costcalc.workload`)."""
+
+    CALL = "call"  # the inputs together are one call
+    TASK = "task"  # each input (file, or JSONL line) is one call; all of them are the unit
+    TRANSCRIPT = "transcript"  # a chat transcript: one call per assistant message
+    TURNS = "turns"  # a planned conversation: --turns N, the input is each turn's user message
 
 
 class SortKey(str, Enum):

@@ -1,4 +1,5 @@
-"""The `estimate` job: count once per encoding, price every chosen model, filter and rank.
+"""The `estimate` job: count once per encoding (or model), price the unit of work on every
+chosen model, filter and rank.
 
 inputs -> tokens -> catalog -> estimate -> (this) -> report.
 """
@@ -12,41 +13,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from costcalc.adhoc import with_adhoc
 from costcalc.catalog import lifecycle
 from costcalc.catalog.entry import ModelEntry
-from costcalc.choices import CacheTTL, InputFormat, Per, ServiceTier, SortKey
-from costcalc.counting import CountReport, InputCount, count_sources
-from costcalc.errors import CostcalcError
-from costcalc.estimate import Estimate, Request, Volume, estimate
-from costcalc.inputs import resolve_sources, spool
+from costcalc.choices import InputFormat, SortKey, Unit
+from costcalc.counting import CountReport, InputCount, count_inputs, count_sources
+from costcalc.errors import CostcalcError, MissingPriceError
+from costcalc.estimate import Estimate
+from costcalc.inputs import TextReader, resolve_sources, spool
 from costcalc.tokens import Tokenizer, resolve
+from costcalc.unitcost import UnitEstimate, price_unit
+from costcalc.workload import AdHocPrices, Call, Workload, planned_calls
 
 
 @dataclass(frozen=True)
 class Query:
-    """Everything `costcalc estimate` was asked, as plain data."""
+    """Everything `costcalc estimate` was asked: the workload, and how to compare."""
 
-    paths: tuple[str, ...] = ()
-    fmt: InputFormat = InputFormat.AUTO
-    image_size: tuple[int, int] | None = None  # assumed size of remote images
-    glob: str | None = None
-    input_tokens: int | None = None  # skips counting
-    output_tokens: int = 0
-    reasoning_tokens: int = 0
-    cached_fraction: Decimal = Decimal(0)
-    cache_write_fraction: Decimal = Decimal(0)
-    batch: bool = False
-    calls: int | None = None
-    per: Per = Per.MONTH
-    per_input: bool = False
+    workload: Workload = Workload()
     sort: SortKey = SortKey.COST
     max_latency: float | None = None
     max_cost: Decimal | None = None
     tpm_limit: int | None = None
     rpm_limit: int | None = None
-    service_tier: ServiceTier = ServiceTier.STANDARD
-    cache_ttl: CacheTTL = CacheTTL.FIVE_MINUTES
-    at: dt.datetime | None = None  # when the calls are made (UTC); None: now
 
 
 @dataclass(frozen=True)
@@ -63,12 +52,16 @@ class Limits:
 
 @dataclass(frozen=True)
 class Row:
+    """One model's price for the unit of work (``unit`` holds its calls)."""
+
     estimate: Estimate
-    input: str | None  # the input's label in per-input mode
+    input: str | None  # rows are per model; per-call labels are on the unit's parts
     limits: Limits
     deprecated: str | None = None  # the provider's shutdown date, when announced
-    worst_case: Estimate | None = None  # at the request's own max output tokens
+    worst_case: Estimate | None = None  # at the requests' own max output tokens
     counted: InputCount | None = None  # the input's count, for a single request
+    unit: UnitEstimate | None = None
+    worst_unit: UnitEstimate | None = None  # every call at its request's max output tokens
     lifecycle: str = ""  # "shut down DATE" / "shuts down DATE" (within 90 days), else ""
 
     @property
@@ -81,10 +74,12 @@ class Row:
 class Comparison:
     rows: tuple[Row, ...]
     dropped: tuple[str, ...]  # why models were filtered out, one line each
-    cheapest: str | None  # provider/id
+    cheapest: str | None  # provider/id, on the unit's totals
     fastest: str | None
     counts: tuple[CountReport, ...]
     query: Query
+    notes: tuple[str, ...] = ()  # assumptions worth a line on stderr
+    unit: Unit = Unit.CALL  # the unit priced (a JSONL or batch file makes a task)
     lifecycle: str | None = None  # one warning line: models past or near their shutdown
 
     @property
@@ -92,26 +87,31 @@ class Comparison:
         """No model meets every limit asked (filters or rate limits)."""
         return not self.rows or all(r.limits.over for r in self.rows)
 
+    @property
+    def multi_call(self) -> bool:
+        """The unit is several calls (a task, a file, a conversation): rows have parts."""
+        return self.unit is not Unit.CALL
 
-def _is_text(query: Query) -> bool:
-    return query.fmt is InputFormat.TEXT
+
+def _is_text(wl: Workload) -> bool:
+    return wl.fmt is InputFormat.TEXT
 
 
-def _count_key(entry: ModelEntry, query: Query) -> str:
+def _count_key(entry: ModelEntry, wl: Workload) -> str:
     """Text is counted once per encoding; requests once per model (its billing rules)."""
-    return entry.tokenizer.encoding if _is_text(query) else entry.key
+    return entry.tokenizer.encoding if _is_text(wl) else entry.key
 
 
-def count_for(query: Query, entries, progress=None) -> dict[str, CountReport]:
+def count_for(wl: Workload, entries, progress=None) -> dict[str, CountReport]:
     """One count per tokenizer (text) or per model (requests), keyed by :func:`count_key`."""
-    return _count(query, entries, progress)
+    return _count(wl, entries, progress)
 
 
-def count_key(entry: ModelEntry, query: Query) -> str:
-    return _count_key(entry, query)
+def count_key(entry: ModelEntry, wl: Workload) -> str:
+    return _count_key(entry, wl)
 
 
-def _count(query: Query, entries, progress, picker=None) -> dict[str, CountReport]:
+def _count(wl: Workload, entries, progress, picker=None) -> dict[str, CountReport]:
     """One count per encoding (text) or per model (requests).
 
     A pipe (stdin, ``<(...)``, a FIFO) can be read once only; when several
@@ -123,10 +123,10 @@ def _count(query: Query, entries, progress, picker=None) -> dict[str, CountRepor
 
     jobs: dict[str, ModelEntry | None] = {}
     for entry in entries:
-        jobs.setdefault(_count_key(entry, query), entry)
+        jobs.setdefault(_count_key(entry, wl), entry)
     if picker is not None:
         jobs = {"": None}
-    found = resolve_sources(query.paths, query.glob)
+    found = resolve_sources(wl.paths, wl.glob)
     if sum(1 for s in found.sources if s.is_stdin) > 1:
         raise CostcalcError("stdin ('-') can be read only once")
     reports: dict[str, CountReport] = {}
@@ -139,11 +139,11 @@ def _count(query: Query, entries, progress, picker=None) -> dict[str, CountRepor
             tok = entry.tokenizer if entry is not None else Tokenizer("o200k_base")
             pick = picker
             if pick is None and entry is not None:
-                pick = Picker(tok, forced=entry, image_size=query.image_size)
+                pick = Picker(tok, forced=entry, image_size=wl.image_size)
             reports[key] = count_sources(
                 sources,
-                Tokenizer(tok.encoding) if _is_text(query) else tok,
-                query.fmt,
+                Tokenizer(tok.encoding) if _is_text(wl) else tok,
+                wl.fmt,
                 skipped=found.skipped,
                 progress=progress,
                 pick=pick,
@@ -155,7 +155,7 @@ def _count(query: Query, entries, progress, picker=None) -> dict[str, CountRepor
             notices = [
                 n
                 for e in entries
-                if _count_key(e, query) == key and (n := resolve(e.tokenizer).notice)
+                if _count_key(e, wl) == key and (n := resolve(e.tokenizer).notice)
             ]
             if notices:
                 shown = tuple(dict.fromkeys((*reports[key].warnings, *notices)))
@@ -163,45 +163,94 @@ def _count(query: Query, entries, progress, picker=None) -> dict[str, CountRepor
     return reports
 
 
-def _requests(
-    query: Query, entry: ModelEntry, reports
-) -> list[tuple[str | None, Request, InputCount | None]]:
-    base = dict(
-        output_tokens=query.output_tokens,
-        reasoning_tokens=query.reasoning_tokens,
-        cached_fraction=query.cached_fraction,
-        cache_write_fraction=query.cache_write_fraction,
-        batch=query.batch,
-        service_tier=query.service_tier,
-        cache_ttl=query.cache_ttl,
-        at=query.at,
-    )
-    if query.input_tokens is not None:
-        return [(None, Request(input_tokens=query.input_tokens, exact_tokens=True, **base), None)]
+def _side_count(path: str | None, entries) -> dict[str, int]:
+    """Raw tokens of one side file (a system prompt, a sample reply) per encoding."""
+    if path is None:
+        return {}
+    encodings = {e.tokenizer.encoding for e in entries}
+    return {
+        enc: sum(c.encoding_tokens or 0 for c in count_inputs([path], Tokenizer(enc)).inputs)
+        for enc in encodings
+    }
+
+
+def _transcripts(wl: Workload) -> list[tuple[str, str]]:
+    """(path, text) of every transcript, read once."""
+    found = resolve_sources(list(wl.paths), wl.glob)
+    return [(src.path, TextReader(src).read()) for src in found.sources]
+
+
+@dataclass(frozen=True)
+class _Counted:
+    reports: dict[str, CountReport]
+    transcripts: list[tuple[str, str]]
+    system: dict[str, int]
+    sample: dict[str, int]
+
+
+def _transcript_calls(wl: Workload, entry: ModelEntry, texts) -> tuple[tuple[Call, ...], bool]:
+    from costcalc.transcript import transcript_calls
+
+    calls: list[Call] = []
+    exact = True
+    for path, text in texts:
+        found, ok = transcript_calls(text, path, entry, wl.fmt.value, wl.image_size)
+        exact = exact and ok
+        if found[0].output_tokens is None:
+            found = (dataclasses.replace(found[0], label=f"{path}: no reply"),)
+        for c in found:
+            label = c.label if len(texts) == 1 or c.output_tokens is None else f"{path} {c.label}"
+            calls.append(dataclasses.replace(c, label=label))
+    return tuple(calls), exact
+
+
+def _calls(
+    wl: Workload, entry: ModelEntry, counted: _Counted, output: int
+) -> tuple[Unit, tuple[Call, ...], bool, InputCount | None]:
+    """(the unit, its calls in ``entry``'s tokens, exact, the single request's count)."""
     tok = entry.tokenizer
-    if "" in reports:  # body-model mode: this entry's own requests
-        counts = [c for c in reports[""].inputs if c.model == entry.key]
+    if wl.unit is Unit.TRANSCRIPT:
+        calls, exact = _transcript_calls(wl, entry, counted.transcripts)
+        return wl.unit, calls, exact, None
+    side_exact = (wl.system is None and wl.output.sample is None) or tok.exact
+    if wl.input_tokens is not None:
+        counts: list[InputCount] = []
+        inputs = [(None, wl.input_tokens, None)]
+        exact = side_exact
     else:
-        counts = list(reports[_count_key(entry, query)].inputs)
-
-    def tokens(c: InputCount) -> int:
-        return tok.scale(c.encoding_tokens) + c.fixed_tokens
-
-    per_input = query.per_input or ("" in reports and len(reports[""].inputs) > 1)
-    per_input = per_input or any(c.line is not None or c.label is not None for c in counts)
-    if per_input:
-        return [
-            (
-                c.where,
-                Request(input_tokens=tokens(c), exact_tokens=tok.exact and c.exact, **base),
-                c,
-            )
+        if "" in counted.reports:  # body-model mode: this entry's own requests
+            counts = [c for c in counted.reports[""].inputs if c.model == entry.key]
+        else:
+            counts = list(counted.reports[_count_key(entry, wl)].inputs)
+        inputs = [
+            (c.where, tok.scale(c.encoding_tokens or 0) + c.fixed_tokens, c.max_output_tokens)
             for c in counts
         ]
-    exact = tok.exact and all(c.exact for c in counts)
-    total = tok.scale(sum(c.encoding_tokens for c in counts)) + sum(c.fixed_tokens for c in counts)
-    one = counts[0] if len(counts) == 1 else None
-    return [(None, Request(input_tokens=total, exact_tokens=exact, **base), one)]
+        exact = tok.exact and all(c.exact for c in counts) and side_exact
+    unit = wl.unit
+    body_mode = "" in counted.reports and len(counted.reports[""].inputs) > 1
+    if unit is Unit.CALL and (body_mode or any(
+        c.line is not None or c.label is not None for c in counts
+    )):  # fmt: skip
+        unit = Unit.TASK  # a JSONL or batch file: each line is a call
+    if unit is Unit.TURNS:
+        user = sum(n for _, n, _ in inputs)
+        system = tok.scale(counted.system.get(tok.encoding, 0))
+        return unit, planned_calls(wl.turns, system, user, output), exact, None
+    if unit is Unit.TASK:
+        calls = tuple(Call(n, label=label, max_output_tokens=m) for label, n, m in inputs)
+        return unit, calls, exact, None
+    limits = [m for _, _, m in inputs if m is not None]
+    call = Call(sum(n for _, n, _ in inputs), max_output_tokens=max(limits) if limits else None)
+    return unit, (call,), exact, counts[0] if len(counts) == 1 else None
+
+
+def _output(wl: Workload, entry: ModelEntry, counted: _Counted) -> int:
+    if wl.output.tokens is not None:
+        return wl.output.tokens
+    if wl.output.sample is not None:
+        return entry.tokenizer.scale(counted.sample[entry.tokenizer.encoding])
+    return 0
 
 
 def _limits(est: Estimate, query: Query) -> Limits:
@@ -222,45 +271,112 @@ def _sort_key(query: Query):
         first, second = (
             (by_cost, by_latency) if query.sort is SortKey.COST else (by_latency, by_cost)
         )
-        return (row.input or "", *first, *second, est.key)
+        return (*first, *second, est.key)
 
     return key
 
 
+def _output_note(wl: Workload, worst: bool) -> list[str]:
+    if wl.output.given or wl.unit is Unit.TRANSCRIPT:
+        return []
+    what = "reply" if wl.unit is Unit.TURNS else "call"
+    line = (
+        f"note: output is not priced (0 tokens per {what}): "
+        "give --output-tokens N or --output-file SAMPLE"
+    )
+    if worst:
+        line += "; the worst case at the requests' max_tokens is shown as cost_usd_worst_case"
+    return [line]
+
+
+def _worst(entry, wl, calls, output, exact) -> UnitEstimate | None:
+    """The unit with every call at its request's own max output tokens, where it has one."""
+    if not any(c.max_output_tokens is not None for c in calls):
+        return None
+    at_most = [
+        dataclasses.replace(c, output_tokens=c.max_output_tokens)
+        if c.max_output_tokens is not None
+        else c
+        for c in calls
+    ]
+    return price_unit(entry, wl, at_most, output_tokens=output, exact=exact)
+
+
 def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=None) -> Comparison:
-    """Price ``query`` on every entry; filter by the limits asked; rank.
+    """Price the query's unit of work on every entry; filter by the limits asked; rank.
 
     With no entry chosen and a ``catalog``, each request body's own ``model``
-    picks its entry.
+    picks its entry. A model without a price the workload needs is left out
+    with the reason; when no model can be priced, that error is raised.
     """
-    if query.calls is not None and query.calls <= 0:
-        raise CostcalcError(f"--calls must be a whole number > 0, got {query.calls}")
-    volume = Volume(query.calls, query.per) if query.calls is not None else None
-    reports = {}
+    wl = query.workload
+    reports: dict[str, CountReport] = {}
+    transcripts: list[tuple[str, str]] = []
     if not entries:
-        if catalog is None or query.input_tokens is not None or not _may_be_requests(query):
+        if catalog is None or wl.input_tokens is not None or not _may_be_requests(wl):
             raise CostcalcError(
                 "no model chosen: give -m MODEL (repeatable), --provider P or --all"
             )
-        entries, reports = _by_body(query, catalog, progress)
-    elif query.input_tokens is None:
-        reports = _count(query, entries, progress)
+        if wl.unit is Unit.TRANSCRIPT:
+            raise CostcalcError("a transcript needs -m MODEL (repeatable), --provider P or --all")
+        entries, reports = _by_body(wl, catalog, progress)
+    elif wl.unit is Unit.TRANSCRIPT:
+        transcripts = _transcripts(wl)
+    elif wl.input_tokens is None:
+        reports = _count(wl, entries, progress)
+    counted = _Counted(
+        reports,
+        transcripts,
+        _side_count(wl.system, entries),
+        _side_count(wl.output.sample, entries),
+    )
     rows: list[Row] = []
     dropped: list[str] = []
+    missing: list[MissingPriceError] = []
+    unit_kind = wl.unit
+    notes: list[str] = []
+    any_worst = False
     for entry in entries:
-        for label, request, counted in _requests(query, entry, reports):
-            est = estimate(entry, request, volume)
-            why = _filtered(est, query)
-            if why:
-                dropped.append(f"{entry.key}{' ' + label if label else ''}: {why}")
-                continue
-            worst = None
-            if counted is not None and counted.max_output_tokens is not None:
-                at_most = dataclasses.replace(request, output_tokens=counted.max_output_tokens)
-                worst = estimate(entry, at_most, volume)
-            mark = lifecycle.mark(entry, _day(query))
-            limits = _limits(est, query)
-            rows.append(Row(est, label, limits, entry.deprecated, worst, counted, mark))
+        output = _output(wl, entry, counted)
+        unit_kind, calls, exact, single = _calls(wl, entry, counted, output)
+        notes += [
+            f"note: {c.label.removesuffix(': no reply')}: no assistant message, so it is "
+            "priced as one call (the next one)"
+            for c in calls
+            if unit_kind is Unit.TRANSCRIPT and c.output_tokens is None
+        ]
+        try:
+            unit = price_unit(entry, wl, calls, output_tokens=output, exact=exact)
+            worst = _worst(entry, wl, calls, output, exact)
+        except MissingPriceError as err:
+            missing.append(err)
+            dropped.append(f"{entry.key}: {err.message.removeprefix(entry.key + ': ')}")
+            continue
+        est = unit.total
+        why = _filtered(est, query, unit_kind)
+        if why:
+            dropped.append(f"{entry.key}: {why}")
+            continue
+        any_worst = any_worst or worst is not None
+        rows.append(
+            Row(
+                est,
+                None,
+                _limits(est, query),
+                entry.deprecated,
+                worst and worst.total,
+                single,
+                unit,
+                worst,
+                lifecycle.mark(entry, _day(wl)),
+            )
+        )
+    if missing and not rows and len(missing) == len(dropped):
+        if len(missing) == 1:
+            raise missing[0]
+        raise MissingPriceError(
+            f"no model can be priced: {'; '.join(dropped)}", hint=missing[0].hint
+        )
     rows.sort(key=_sort_key(query))
     return Comparison(
         rows=tuple(rows),
@@ -269,36 +385,37 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
         fastest=_best(rows, lambda r: r.estimate.latency.total),
         counts=tuple(reports.values()),
         query=query,
+        notes=tuple(dict.fromkeys(_output_note(wl, any_worst) + notes)),
+        unit=unit_kind,
         lifecycle=lifecycle.summary(
-            [e for e in entries if e.key in {r.estimate.key for r in rows}], _day(query)
+            [e for e in entries if e.key in {r.estimate.key for r in rows}], _day(wl)
         ),
     )
 
 
-def _may_be_requests(query: Query) -> bool:
+def _may_be_requests(wl: Workload) -> bool:
     """Whether any input can be a request body (which may name its model)."""
     import os
 
     from costcalc.counting import request_format
 
-    if _is_text(query):
+    if _is_text(wl):
         return False
-    if query.fmt is not InputFormat.AUTO:
+    if wl.fmt is not InputFormat.AUTO:
         return True
     return any(
-        os.path.isdir(p) or request_format(query.fmt, p) is not InputFormat.TEXT
-        for p in query.paths
+        os.path.isdir(p) or request_format(wl.fmt, p) is not InputFormat.TEXT for p in wl.paths
     )
 
 
-def _by_body(query: Query, catalog, progress):
+def _by_body(wl: Workload, catalog, progress):
     """Entries named by the requests' own ``model`` keys, and the one count that found them."""
     from costcalc.request.rules import Picker
 
     picker = Picker(
-        Tokenizer("o200k_base"), resolve=catalog.resolve, image_size=query.image_size, strict=True
+        Tokenizer("o200k_base"), resolve=catalog.resolve, image_size=wl.image_size, strict=True
     )
-    reports = _count(query, [], progress, picker)
+    reports = _count(wl, [], progress, picker)
     missing = [c for c in reports[""].inputs if c.model is None]
     if any(not c.request for c in missing):
         raise CostcalcError("no model chosen: give -m MODEL (repeatable), --provider P or --all")
@@ -325,12 +442,18 @@ def choose_models(
     *,
     include_deprecated: bool = False,
     today: dt.date | None = None,
+    adhoc: AdHocPrices | None = None,
 ) -> Choice:
     """The entries asked for by -m (each), --provider (each) and --all, once each, in order.
 
     --all and --provider leave out models past their shutdown date unless
-    ``include_deprecated``; a model named with -m is always kept.
+    ``include_deprecated``; a model named with -m is always kept. ``adhoc``
+    prices one -m: the first the tables do not know, else the first.
     """
+    priced: dict[str, ModelEntry] = {}
+    if adhoc is not None:
+        name, entry = with_adhoc(catalog, models, adhoc)
+        priced[name] = entry
     providers = [provider] if isinstance(provider, str) else list(provider or ())
     entries: list[ModelEntry] = []
     if all_models and not providers:
@@ -344,22 +467,32 @@ def choose_models(
     left_out: list[ModelEntry] = []
     if not include_deprecated:
         entries, left_out = lifecycle.split(entries, today)
-    entries += [catalog.resolve(m) for m in models]
+    entries += [priced[m] if m in priced else catalog.resolve(m) for m in models]
+    if priced:  # a replaced entry wins over its listed self from --all / --provider
+        keys = {e.key for e in priced.values()}
+        entries = [e for e in entries if e.key not in keys or e in priced.values()]
     named = {e.key for e in entries}
     unique = list({e.key: e for e in entries}.values())
     return Choice(unique, [e for e in left_out if e.key not in named])
 
 
 def choose(
-    catalog, models: Sequence[str], provider: str | Sequence[str] | None, all_models: bool
+    catalog,
+    models: Sequence[str],
+    provider: str | Sequence[str] | None,
+    all_models: bool,
+    adhoc: AdHocPrices | None = None,
 ) -> list[ModelEntry]:
     """The entries asked for, retired models included (see :func:`choose_models`)."""
-    return choose_models(catalog, models, provider, all_models, include_deprecated=True).entries
+    return choose_models(
+        catalog, models, provider, all_models, include_deprecated=True, adhoc=adhoc
+    ).entries
 
 
-def _filtered(est: Estimate, query: Query) -> str | None:
+def _filtered(est: Estimate, query: Query, unit: Unit) -> str | None:
+    what = "per call" if unit is Unit.CALL else "per unit"
     if query.max_cost is not None and est.cost.total > query.max_cost:
-        return f"costs ${est.cost.total} per call, over --max-cost {query.max_cost}"
+        return f"costs ${est.cost.total} {what}, over --max-cost {query.max_cost}"
     if query.max_latency is not None:
         if est.latency.total is None:
             return "latency unknown (no throughput in the table), so --max-latency cannot be met"
@@ -368,23 +501,20 @@ def _filtered(est: Estimate, query: Query) -> str | None:
     return None
 
 
-def _day(query: Query) -> dt.date:
+def _day(wl: Workload) -> dt.date:
     """The day the calls are made: --at's, else today (UTC)."""
-    return (query.at or dt.datetime.now(dt.timezone.utc)).date()
+    return (wl.at or dt.datetime.now(dt.timezone.utc)).date()
 
 
 def _best(rows: list[Row], metric) -> str | None:
-    """The model best on ``metric`` (first input in per-input mode); None when unknown.
+    """The model best on ``metric`` over the unit's totals; None when unknown.
 
     A model with an announced shutdown is never the one to pick.
     """
     if len({r.estimate.key for r in rows}) < 2:
         return None
-    first = rows[0].input
     known = [
-        (metric(r), r.estimate.key)
-        for r in rows
-        if r.input == first and metric(r) is not None and r.deprecated is None
+        (metric(r), r.estimate.key) for r in rows if metric(r) is not None and r.deprecated is None
     ]
     if not known:
         return None

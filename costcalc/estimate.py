@@ -20,7 +20,8 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
-HOURS_PER_MONTH = Per.MONTH.hours
+HOURS_PER_MONTH = Decimal(730)
+MINUTES_PER_MONTH = Decimal(Per.MONTH.minutes)
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class Request:
 
     ``cached_fraction`` of the input is read from the prompt cache and
     ``cache_write_fraction`` written to it; both are rounded to whole tokens
-    half-to-even (see :func:`split_input`).
+    half-to-even (see :func:`split_input`). ``cached_tokens`` and
+    ``cache_write_tokens``, when given, are whole-token counts that replace
+    the fractions (a workload's caching rules decide them).
     """
 
     input_tokens: int
@@ -42,6 +45,8 @@ class Request:
     service_tier: ServiceTier = ServiceTier.STANDARD
     cache_ttl: CacheTTL = CacheTTL.FIVE_MINUTES
     at: _dt.datetime | None = None  # when the call is made (UTC); None: now
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
     @property
     def selection(self) -> Selection:
@@ -49,8 +54,16 @@ class Request:
         return Selection(self.service_tier, self.batch, self.cache_ttl, self.at)
 
     def __post_init__(self) -> None:
-        for name in ("input_tokens", "output_tokens", "reasoning_tokens"):
+        for name in (
+            "input_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "cached_tokens",
+            "cache_write_tokens",
+        ):
             value = getattr(self, name)
+            if value is None and name.startswith("cache"):
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise CostcalcError(
                     f"{name.replace('_', ' ')} must be a whole number >= 0, got {value!r}"
@@ -66,16 +79,38 @@ class Request:
                 "cached fraction + cache write fraction must not exceed 1 "
                 f"(got {self.cached_fraction} + {self.cache_write_fraction})"
             )
+        if (self.cached_tokens or 0) + (self.cache_write_tokens or 0) > self.input_tokens:
+            raise CostcalcError("cached + cache-write tokens must not exceed the input tokens")
 
 
 @dataclass(frozen=True)
 class Volume:
+    """How often a unit of work happens: ``calls`` units per ``per``.
+
+    ``peak`` is the peak-to-mean arrival ratio (rate-limit and concurrency
+    figures are for the peak); ``response_cache_hit`` is the share of units the
+    application serves from its own cache (no tokens, no provider call), each
+    taking ``response_cache_latency_s`` when given.
+    """
+
     calls: int
     per: Per
+    peak: Decimal = ONE
+    response_cache_hit: Decimal = ZERO
+    response_cache_latency_s: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.calls, int) or isinstance(self.calls, bool) or self.calls <= 0:
             raise CostcalcError(f"calls must be a whole number > 0, got {self.calls!r}")
+        peak = Decimal(self.peak)
+        if not peak.is_finite() or peak < ONE:
+            raise CostcalcError(f"peak must be a number >= 1 (peak / mean arrivals), got {peak}")
+        hit = Decimal(self.response_cache_hit)
+        if not hit.is_finite() or not ZERO <= hit <= ONE:
+            raise CostcalcError(f"response cache hit rate must be between 0 and 1, got {hit}")
+        latency = self.response_cache_latency_s
+        if latency is not None and not latency >= 0:
+            raise CostcalcError(f"response cache latency must be >= 0 s, got {latency}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +139,9 @@ class VolumeEstimate:
     tokens_per_minute: Decimal
     requests_per_minute: Decimal
     concurrency: float | None  # Little's law; None when latency is unknown
+    peak: Decimal = ONE  # tokens, requests and concurrency above are at the peak
+    response_cache_hit: Decimal = ZERO
+    calls_per_unit: int = 1  # provider calls one unit makes
 
 
 @dataclass(frozen=True)
@@ -162,6 +200,9 @@ def call_cost(entry: ModelEntry, request: Request) -> tuple[Cost, Rates, tuple[i
     uncached, cached, write = split_input(
         request.input_tokens, request.cached_fraction, request.cache_write_fraction
     )
+    if request.cached_tokens is not None or request.cache_write_tokens is not None:
+        cached, write = request.cached_tokens or 0, request.cache_write_tokens or 0
+        uncached = request.input_tokens - cached - write
     input_price = need(entry, rates, "input")
     output_price = need(entry, rates, "output")
     cost_input = _per_token(uncached, input_price)
@@ -223,24 +264,43 @@ def _latency(entry: ModelEntry, request: Request) -> Latency:
     return Latency(ttft, total, ttft90, total90)
 
 
-def _volume(request: Request, cost: Cost, latency: Latency, volume: Volume) -> VolumeEstimate:
-    calls = Decimal(volume.calls)
-    hours = Decimal(volume.per.hours)
-    per_month = calls * HOURS_PER_MONTH / hours
-    per_minute = calls / (hours * 60)
-    tokens = request.input_tokens + request.output_tokens + request.reasoning_tokens
+def volume_of(
+    volume: Volume,
+    cost: Decimal,
+    tokens: int,
+    latency: float | None,
+    calls_per_unit: int = 1,
+) -> VolumeEstimate:
+    """``volume`` units a period, each costing ``cost``, sending ``tokens`` in
+    ``calls_per_unit`` calls and taking ``latency`` seconds end to end."""
+    units = Decimal(volume.calls)
+    minutes = Decimal(volume.per.minutes)
+    billed = ONE - Decimal(volume.response_cache_hit)
+    per_month = units * MINUTES_PER_MONTH / minutes
+    per_minute = units / minutes
+    peak = Decimal(volume.peak)
     concurrency = None
-    if latency.total is not None:
-        concurrency = float(per_minute) / 60.0 * latency.total
+    if latency is not None:
+        busy = float(billed) * latency  # mean seconds a unit keeps a slot busy
+        if volume.response_cache_hit and volume.response_cache_latency_s is not None:
+            busy += float(volume.response_cache_hit) * volume.response_cache_latency_s
+        concurrency = float(per_minute * peak) / 60.0 * busy
     return VolumeEstimate(
         calls=volume.calls,
         per=volume.per,
         calls_per_month=per_month,
-        cost_per_month_usd=cost.total * per_month,
-        tokens_per_minute=per_minute * tokens,
-        requests_per_minute=per_minute,
+        cost_per_month_usd=cost * per_month * billed,
+        tokens_per_minute=per_minute * peak * billed * tokens,
+        requests_per_minute=per_minute * peak * billed * calls_per_unit,
         concurrency=concurrency,
+        peak=peak,
+        response_cache_hit=Decimal(volume.response_cache_hit),
+        calls_per_unit=calls_per_unit,
     )
+
+
+def _tokens(request: Request) -> int:
+    return request.input_tokens + request.output_tokens + request.reasoning_tokens
 
 
 def estimate(entry: ModelEntry, request: Request, volume: Volume | None = None) -> Estimate:
@@ -263,7 +323,9 @@ def estimate(entry: ModelEntry, request: Request, volume: Volume | None = None) 
         max_output_tokens=entry.max_output_tokens,
         fits_context=fits(entry, request),
         tier_above=rates.tier.above_input_tokens if rates.tier else None,
-        volume=None if volume is None else _volume(request, cost, latency, volume),
+        volume=None
+        if volume is None
+        else volume_of(volume, cost.total, _tokens(request), latency.total),
         max_input_tokens=entry.max_input_tokens,
         rates=rates,
     )

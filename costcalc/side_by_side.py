@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from costcalc.catalog.entry import ModelEntry
 from costcalc.choices import InputFormat
-from costcalc.compare import Query, count_for, count_key
+from costcalc.compare import count_for, count_key
 from costcalc.counting import InputCount
 from costcalc.inputs import Skipped
 from costcalc.tokens import Kind, resolve
+from costcalc.workload import Workload
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def count_models(
     image_size: tuple[int, int] | None = None,
     progress=None,
 ) -> SideBySide:
-    query = Query(paths=tuple(paths), fmt=fmt, glob=glob, image_size=image_size)
+    query = Workload(paths=tuple(paths), fmt=fmt, glob=glob, image_size=image_size)
     reports = count_for(query, entries, progress)
     first = next(iter(reports.values()))
     wheres = [c.where for c in first.inputs]

@@ -27,7 +27,7 @@ def test_none_caches_nothing_and_no_minimum_caches_everything():
 def test_bundled_tables_carry_each_providers_rule_and_model_overrides():
     catalog = load_catalog([])
     gpt, sonnet, haiku = (
-        catalog.resolve(m) for m in ("gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5")
+        catalog.resolve(m) for m in ("gpt-4o", "claude-sonnet-4-6", "claude-haiku-4-5")
     )
     assert (gpt.caching.mode, gpt.caching.min_tokens, gpt.caching.granularity) == (
         "automatic",

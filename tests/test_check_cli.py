@@ -176,8 +176,9 @@ BAD = {
     "unknown key": (
         _edit("    calls: 100000", "    calls: 100000\n    cals: 5"),
         "error: costcalc.yaml:9: targets[0].cals: unknown key (expected one of: name, prompts, "
-        "model, format, output_tokens, reasoning_tokens, cached_fraction, batch, calls, per, "
-        "budget, allow_skipped)",
+        "model, format, unit, turns, system, output_tokens, output_file, reasoning_tokens, "
+        "cached_fraction, cache_write_fraction, prompt_cache, response_cache_hit, batch, calls, "
+        "per, budget, allow_skipped)",
     ),
     "unknown budget rule": (
         _edit("      latency_s: 11", "      latency: 11"),
@@ -220,8 +221,9 @@ BAD = {
         "error: costcalc.yaml:11: targets[0].budget.per_call_usd: expected a number, got 'cheap'",
     ),
     "bad per": (
-        _edit("per: month", "per: week"),
-        "error: costcalc.yaml:9: targets[0].per: expected one of hour, day, month, got 'week'",
+        _edit("per: month", "per: fortnight"),
+        "error: costcalc.yaml:9: targets[0].per: expected one of minute, hour, day, week, "
+        "month, got 'fortnight'",
     ),
     "duplicate target": (
         _edit(

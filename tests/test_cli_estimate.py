@@ -229,7 +229,7 @@ def test_rate_limit_share(table):
         (["-m", "fast-1", "--input-tokens", "-5"], "error: --input-tokens must be >= 0, got -5"),
         (
             ["-m", "fast-1", "--input-tokens", "5", "--cached-fraction", "1.5"],
-            "error: cached fraction must be between 0 and 1, got 1.5",
+            "error: --cached-fraction must be between 0 and 1, got 1.5",
         ),
         (
             ["-m", "fast-1", "--input-tokens", "5", "--cached-fraction", "lots"],
@@ -377,7 +377,8 @@ LIFECYCLE_TABLE = (
 def _lifecycle(tmp_path, *args):
     table = tmp_path / "old.yaml"
     table.write_text(LIFECYCLE_TABLE)
-    argv = ["estimate", "--pricing", str(table), "--input-tokens", "1000", "--json", *args]
+    argv = ["estimate", "--pricing", str(table), "--input-tokens", "1000", "--output-tokens", "1"]
+    argv += ["--json", *args]
     result = runner.invoke(app, argv)
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout), result.stderr

@@ -24,9 +24,9 @@ EST = ["estimate", "-m", "gpt-4o", "--input-tokens", "10"]
     ("args", "line"),
     [
         (
-            [*EST, "--per", "week"],
-            "error: invalid value for '--per': 'week' is not one of 'hour', 'day', 'month' "
-            "(see 'costcalc estimate --help')",
+            [*EST, "--per", "fortnight"],
+            "error: invalid value for '--per': 'fortnight' is not one of 'minute', 'hour', "
+            "'day', 'week', 'month' (see 'costcalc estimate --help')",
         ),
         (
             ["estimate", "--input-tokens", "x"],

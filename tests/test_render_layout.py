@@ -9,37 +9,25 @@ import pytest
 from costcalc.catalog import load_catalog
 from costcalc.choices import InputFormat, OutputFormat, Per, SortKey
 from costcalc.compare import Query, choose, compare
+from costcalc.estimate import Volume
 from costcalc.render import estimate as render_estimate
 from costcalc.render import layout, registry
 from costcalc.render import models as render_models
 from costcalc.render.layout import Column, Screen, cell_width
+from costcalc.workload import OutputSpec, Workload
 
 WIDTHS = [60, 80, 120, 200]
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash-lite"]
 
 
-def query(**changes) -> Query:
-    base = dict(
-        paths=(),
+def query() -> Query:
+    workload = Workload(
         fmt=InputFormat.TEXT,
-        glob=None,
         input_tokens=1200,
-        output_tokens=800,
-        reasoning_tokens=0,
-        cached_fraction=Decimal(0),
-        cache_write_fraction=Decimal(0),
-        batch=False,
-        calls=2_000_000,
-        per=Per.MONTH,
-        per_input=False,
-        sort=SortKey.COST,
-        max_latency=None,
-        max_cost=None,
-        tpm_limit=90_000,
-        rpm_limit=None,
+        output=OutputSpec(800),
+        volume=Volume(2_000_000, Per.MONTH),
     )
-    base.update(changes)
-    return Query(**base)
+    return Query(workload=workload, sort=SortKey.COST, tpm_limit=90_000)
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,19 @@ def test_estimate_and_its_best_rows_name_a_row():
     validate("estimate", run_json("estimate", "-m", "4o", "--input-tokens", "5"))
 
 
+def test_estimate_of_a_task_and_a_conversation(tmp_path):
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"prompt": "one"}\n{"prompt": "two"}\n')
+    doc = run_json("estimate", str(batch), "-m", "gpt-4o", "-m", "gemini-2.5-flash",
+                   "--output-tokens", "5", "--calls", "3", "--per", "day")  # fmt: skip
+    validate("estimate", doc)
+    assert doc["unit"] == "task" and len(doc["totals"]) == 2
+    doc = run_json("estimate", "--turns", "4", "--input-tokens", "900", "--output-tokens", "300",
+                   "-m", "gpt-4o", "--calls", "10", "--peak", "2")  # fmt: skip
+    validate("estimate", doc)
+    assert doc["totals"][0]["cache"]["saved_usd"] > 0
+
+
 def test_models():
     validate("models", run_json("models", "--provider", "anthropic"))
 

@@ -31,13 +31,23 @@ OVERALL_RULES = ("monthly_usd", "max_increase_pct", "max_increase_usd")
 REQUEST_KEYS = (
     "model",
     "format",
+    "unit",
+    "turns",
+    "system",
     "output_tokens",
+    "output_file",
     "reasoning_tokens",
     "cached_fraction",
+    "cache_write_fraction",
+    "prompt_cache",
+    "response_cache_hit",
     "batch",
     "calls",
     "per",
 )
+UNITS = ("call", "file", "transcript")  # what one prompt file is; `turns` makes it a conversation
+FRACTIONS = ("cached_fraction", "cache_write_fraction", "response_cache_hit")
+PATHS = ("system", "output_file")
 TARGET_KEYS = ("name", "prompts", *REQUEST_KEYS, "budget", "allow_skipped")
 TOP_KEYS = ("pricing", "defaults", "targets", "budget")
 MONTHLY_RULES = ("monthly_usd", "max_increase_pct", "max_increase_usd")
@@ -105,15 +115,23 @@ class Target:
     model: str
     model_where: Where
     format: InputFormat = InputFormat.TEXT
+    unit: str = "call"  # each prompt (or JSONL line) is a call; "file": each file is a task
+    turns: int | None = None  # each prompt is a turn's user message of a planned conversation
+    system: Path | None = None  # with turns: a system prompt file
     output_tokens: int = 0
+    output_file: Path | None = None  # a sample reply: its length is the output per call
     reasoning_tokens: int = 0
     cached_fraction: Decimal = Decimal(0)
+    cache_write_fraction: Decimal | None = None
+    prompt_cache: bool = True
+    response_cache_hit: Decimal = Decimal(0)
     batch: bool = False
     calls: int | None = None
     per: Per = Per.MONTH
     budget: tuple[Rule, ...] = ()
     where: Where | None = None
     allow_skipped: bool = False  # prompts that cannot be counted are warnings, not errors
+    output_priced: bool = False  # output_tokens or output_file was given
 
 
 @dataclass(frozen=True)
@@ -284,6 +302,7 @@ class _Reader:
             got = pick(key)
             if got is not None:
                 values[key] = self.request_value(key, *got)
+        self.combinations(item, defaults, values, pick, where)
         budget = self.budget(item, "budget", TARGET_RULES, key_path)
         allow_skipped = item.get("allow_skipped", False)
         if not isinstance(allow_skipped, bool):
@@ -295,6 +314,7 @@ class _Reader:
             if rule.name in MONTHLY_RULES and calls is None:
                 raise rule.where.error("needs a monthly cost: give the target 'calls' (and 'per')")
         return Target(
+            output_priced="output_tokens" in values or "output_file" in values,
             name=name,
             prompts=prompts,
             model=model[0].strip(),
@@ -304,6 +324,34 @@ class _Reader:
             allow_skipped=allow_skipped,
             **values,  # type: ignore[arg-type]
         )
+
+    def combinations(self, item: Map, defaults: Map, values: dict, pick, where: Where) -> None:
+        """Keys that go together (or not), and paths made relative to the config."""
+        for key in PATHS:
+            if key in values:
+                values[key] = self.path.parent / values[key]
+        if "output_file" in values and "output_tokens" in values:
+            tokens_here = "output_tokens" in item
+            file_here = "output_file" in item
+            if tokens_here == file_here:
+                raise pick("output_file")[1].error(
+                    "give either output_tokens or output_file, not both"
+                )
+            del values["output_tokens" if file_here else "output_file"]
+        if "turns" in values and values.get("unit", "call") != "call":
+            raise pick("turns")[1].error(
+                f"turns make each prompt a turn of a conversation; unit {values['unit']!r} "
+                "does not go with them"
+            )
+        if "system" in values and "turns" not in values:
+            raise pick("system")[1].error("a system prompt goes with turns (give turns: N)")
+        cached = values.get("cached_fraction", Decimal(0))
+        if cached + values.get("cache_write_fraction", Decimal(0)) > 1:
+            raise where.error("cached_fraction + cache_write_fraction must not exceed 1")
+        if values.get("unit") == "transcript":
+            values.setdefault("format", InputFormat.CHAT)
+            if values["format"] is not InputFormat.CHAT:
+                raise pick("unit")[1].error("a transcript is a chat file: use format: chat")
 
     def globs(self, item: Map, key_path: str) -> tuple[tuple[str, Where], ...]:
         value = item["prompts"]
@@ -334,16 +382,24 @@ class _Reader:
             if value not in choices:
                 raise where.error(f"expected one of {', '.join(choices)}, got {_describe(value)}")
             return Per(value)
-        if key == "batch":
+        if key == "unit":
+            if value not in UNITS:
+                raise where.error(f"expected one of {', '.join(UNITS)}, got {_describe(value)}")
+            return value
+        if key in PATHS:
+            if not isinstance(value, str) or not value.strip():
+                raise where.error(f"expected a file path, got {_describe(value)}")
+            return value
+        if key in ("batch", "prompt_cache"):
             if not isinstance(value, bool):
                 raise where.error(f"expected true or false, got {_describe(value)}")
             return value
-        if key == "cached_fraction":
+        if key in FRACTIONS:
             number = self.number(value, where)
             if number > 1:
                 raise where.error(f"expected a fraction between 0 and 1, got {_describe(value)}")
             return number
-        minimum = 1 if key == "calls" else 0
+        minimum = 1 if key in ("calls", "turns") else 0
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise where.error(f"expected a whole number >= {minimum}, got {_describe(value)}")
         return value

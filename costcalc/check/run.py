@@ -19,11 +19,15 @@ from costcalc.check import rules as _rules
 from costcalc.check.baseline import Baseline, BaselineDiff, compare
 from costcalc.check.config import Config, Target, Where, collect, raise_all
 from costcalc.check.rules import Breach, RuleResult, Subject
-from costcalc.choices import Per
+from costcalc.choices import Per, Unit
 from costcalc.counting import count_sources
 from costcalc.errors import ConfigError, CostcalcError, MissingPriceError, UnknownModelError
-from costcalc.estimate import HOURS_PER_MONTH, Request, estimate
-from costcalc.inputs import file_sources
+from costcalc.estimate import MINUTES_PER_MONTH
+from costcalc.inputs import TextReader, file_sources, resolve_sources
+from costcalc.tokens import resolve
+from costcalc.transcript import transcript_calls
+from costcalc.unitcost import price_unit
+from costcalc.workload import CacheSpec, Call, OutputSpec, Workload, planned_calls
 
 _MICRO = Decimal("0.000001")
 _PICO = Decimal("0.000000000001")
@@ -36,6 +40,7 @@ class PromptResult:
     tokens: int
     cost_usd: Decimal
     latency_s: float | None
+    calls: int = 1  # the provider calls of the unit (a JSONL file, a conversation)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class TargetResult:
     latency_s: float | None  # the slowest prompt
     max_input_tokens: int
     budget: dict[str, Decimal]
+    unit: str = "call"  # what one prompt is: call, file, transcript or turns
 
 
 @dataclass(frozen=True)
@@ -138,53 +144,113 @@ def _latency_rule(target: Target) -> Where | None:
     return next((r.where for r in target.budget if r.name == "latency_s"), None)
 
 
+def _side_tokens(path: Path | None, entry: ModelEntry, what: str, target: Target) -> int:
+    """The tokens of a system prompt or sample reply file, in the model's tokens."""
+    if path is None:
+        return 0
+    try:
+        found = resolve_sources([str(path)])
+    except CostcalcError as err:
+        raise (target.where or Where(str(path), None, "")).error(
+            f"target {target.name!r}: {what}: {err.message}"
+        ) from None
+    return count_sources(found.sources, entry.tokenizer).total_tokens
+
+
+def _workload(target: Target, output: int) -> Workload:
+    fixed = target.cached_fraction > 0 or target.cache_write_fraction is not None
+    return Workload(
+        unit=Unit.TURNS
+        if target.turns
+        else {"call": Unit.CALL, "file": Unit.TASK, "transcript": Unit.TRANSCRIPT}[target.unit],
+        fmt=target.format,
+        turns=target.turns,
+        batch=target.batch,
+        output=OutputSpec(output, target.reasoning_tokens),
+        cache=CacheSpec(
+            prompt_cache=target.prompt_cache,
+            cached_fraction=target.cached_fraction if fixed else None,
+            cache_write_fraction=(target.cache_write_fraction or Decimal(0)) if fixed else None,
+        ),
+    )
+
+
+def _units(target: Target, entry: ModelEntry, found, output: int):
+    """(units as (path, line, calls), exact, warnings, skipped) of the target's prompts."""
+    tok = entry.tokenizer
+    if target.unit == "transcript":
+        units, exact = [], tok.exact
+        for src in found.sources:
+            calls, ok = transcript_calls(
+                TextReader(src).read(), src.path, entry, target.format.value
+            )
+            exact = exact and ok
+            units.append((src.path, None, calls))
+        notes = [
+            f"{path}: no assistant message, so it is priced as one call (the next one)"
+            for path, _, calls in units
+            if calls[0].output_tokens is None
+        ]
+        return units, exact, notes, found.skipped
+    from costcalc.request.rules import Picker
+
+    pick = Picker(tok, forced=entry)
+    counted = count_sources(
+        found.sources, tok, target.format, model=entry.key, skipped=found.skipped, pick=pick
+    )
+    if target.turns:
+        system = _side_tokens(target.system, entry, "system", target)
+        by_path: dict[str, int] = {}
+        for c in counted.inputs:
+            by_path[c.path] = by_path.get(c.path, 0) + c.tokens
+        units = [
+            (path, None, planned_calls(target.turns, system, user, output))
+            for path, user in by_path.items()
+        ]
+    elif target.unit == "file":
+        grouped: dict[str, list[Call]] = {}
+        for c in counted.inputs:
+            label = f"{c.path}:{c.line}" if c.line is not None else c.path
+            grouped.setdefault(c.path, []).append(Call(c.tokens, label=label))
+        units = [(path, None, tuple(calls)) for path, calls in grouped.items()]
+    else:
+        units = [(c.path, c.line, (Call(c.tokens),)) for c in counted.inputs]
+    exact = counted.exact and all(c.exact for c in counted.inputs)
+    return units, exact, list(counted.warnings), counted.skipped
+
+
 def run_target(
     config: Config, target: Target, entry: ModelEntry, cwd: Path
 ) -> tuple[TargetResult, Subject, list[str]]:
     files = _prompt_files(config, target)
     found = file_sources([(rel, str(path)) for rel, path in files])
-    from costcalc.request.rules import Picker
-
-    pick = Picker(entry.tokenizer, forced=entry)
-    counted = count_sources(
-        found.sources,
-        entry.tokenizer,
-        target.format,
-        model=entry.key,
-        skipped=found.skipped,
-        pick=pick,
-    )
-    warnings = [f"target {target.name!r}: {w}" for w in counted.warnings]
-    if counted.skipped:
-        listed = "; ".join(f"{s.path} ({s.reason})" for s in counted.skipped[:5])
-        more = f"; and {len(counted.skipped) - 5} more" if len(counted.skipped) > 5 else ""
+    output = target.output_tokens
+    if target.output_file is not None:
+        output = _side_tokens(target.output_file, entry, "output_file", target)
+    units, exact, notes, skipped = _units(target, entry, found, output)
+    warnings = [f"target {target.name!r}: {w}" for w in notes]
+    if skipped:
+        listed = "; ".join(f"{s.path} ({s.reason})" for s in skipped[:5])
+        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         if not target.allow_skipped:
             raise ConfigError(
-                f"target {target.name!r}: {len(counted.skipped)} prompt file(s) could not be "
+                f"target {target.name!r}: {len(skipped)} prompt file(s) could not be "
                 f"counted: {listed}{more}",
                 hint="fix or remove them, or set allow_skipped: true on the target "
                 "to check the rest",
             )
-        warnings += [
-            f"target {target.name!r}: skipped {s.path}: {s.reason}" for s in counted.skipped
-        ]
+        warnings += [f"target {target.name!r}: skipped {s.path}: {s.reason}" for s in skipped]
+    workload = _workload(target, output)
     prompts = []
     latency_where = _latency_rule(target)
-    for c in counted.inputs:
-        request = Request(
-            input_tokens=c.tokens,
-            output_tokens=target.output_tokens,
-            reasoning_tokens=target.reasoning_tokens,
-            cached_fraction=target.cached_fraction,
-            batch=target.batch,
-            exact_tokens=counted.exact and c.exact,
-        )
+    for path, line, calls in units:
         try:
-            est = estimate(entry, request)
+            unit = price_unit(entry, workload, calls, output_tokens=output, exact=exact)
         except MissingPriceError as err:
             raise target.model_where.error(
                 f"target {target.name!r}: {err.message}", hint=err.hint
             ) from None
+        est = unit.total
         if latency_where is not None and est.latency.total is None:
             raise latency_where.error(
                 f"latency is unknown for {entry.key}: its price table has no throughput "
@@ -192,12 +258,19 @@ def run_target(
                 hint="remove latency_s, or add a throughput block for the model in a "
                 "table listed under pricing:",
             )
-        prompt = PromptResult(c.path, c.line, c.tokens, est.cost.total, est.latency.total)
-        prompts.append((c, prompt))
-    if not counted.exact:
+        largest = max(c.input_tokens for c in calls)
+        prompt = PromptResult(path, line, largest, est.cost.total, est.latency.total, len(calls))
+        prompts.append((path, prompt))
+    if not target.output_priced:
         warnings.append(
-            f"target {target.name!r}: {entry.key} token counts are {counted.kind.value} "
-            f"({counted.encoding} x {counted.ratio})"
+            f"target {target.name!r}: output is not priced (0 tokens per call): "
+            "give it output_tokens or output_file"
+        )
+    if not exact:
+        plan = resolve(entry.tokenizer)
+        warnings.append(
+            f"target {target.name!r}: {entry.key} token counts are {plan.kind.value} "
+            f"({plan.runs.name} x {plan.ratio})"
         )
     results = tuple(p for _, p in prompts)
     costs = [p.cost_usd for p in results]
@@ -206,16 +279,24 @@ def run_target(
     mean = _tidy(sum(costs, Decimal(0)) / len(costs), _PICO)
     per_month = monthly = None
     if target.calls is not None:
-        hours = Decimal(target.per.hours)
-        per_month = _tidy(Decimal(target.calls) * HOURS_PER_MONTH / hours, _MICRO)
-        exact = sum(costs, Decimal(0)) * target.calls * HOURS_PER_MONTH / (len(costs) * hours)
+        minutes = Decimal(target.per.minutes)
+        per_month = _tidy(Decimal(target.calls) * MINUTES_PER_MONTH / minutes, _MICRO)
+        billed = 1 - target.response_cache_hit
+        exact = (
+            sum(costs, Decimal(0))
+            * target.calls
+            * billed
+            * MINUTES_PER_MONTH
+            / (len(costs) * minutes)
+        )
         monthly = _tidy(exact, _MICRO)
     latencies = [p.latency_s for p in results]
     latency = None if None in latencies else max(latencies)  # type: ignore[type-var]
     result = TargetResult(
         name=target.name,
         model=entry.key,
-        exact_tokens=counted.exact,
+        exact_tokens=exact,
+        unit="turns" if target.turns else target.unit,
         output_tokens=target.output_tokens,
         reasoning_tokens=target.reasoning_tokens,
         calls=target.calls,

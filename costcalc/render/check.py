@@ -87,6 +87,7 @@ def _target_dict(t: TargetResult) -> dict:
         "name": t.name,
         **common.model_ref(t.model),
         "exact_tokens": t.exact_tokens,
+        "unit": t.unit,
         "output_tokens": t.output_tokens,
         "reasoning_tokens": t.reasoning_tokens,
         "calls": t.calls,
@@ -97,6 +98,7 @@ def _target_dict(t: TargetResult) -> dict:
                 "path": p.path,
                 **({"line": p.line} if p.line is not None else {}),
                 "tokens": p.tokens,
+                **({"calls": p.calls} if p.calls != 1 else {}),
                 "cost_usd": p.cost_usd,
                 "latency_s": _latency(p.latency_s),
             }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from costcalc.choices import Unit
 from costcalc.compare import Comparison, Row
 from costcalc.render import common, layout
 from costcalc.render.layout import Column, Screen
+from costcalc.unitcost import Part
 
 BAR_WIDTH = 10
 
@@ -21,12 +23,70 @@ def _usd(value):
     return common.tidy(value, common.USD_PLACES)
 
 
+def _conversation(result: Comparison) -> bool:
+    return result.unit in (Unit.TRANSCRIPT, Unit.TURNS)
+
+
+def part_dict(row: Row, part: Part, conversation: bool) -> dict:
+    """One call of a unit: the call's own figures, and the unit's cost up to it."""
+    out = _estimate_dict(part.estimate, part.label)
+    if part.max_output_tokens is not None:
+        out["max_output_tokens"] = part.max_output_tokens
+        worst = row.worst_unit.parts[part.index].estimate
+        out["cost_usd_worst_case"] = worst.cost.total
+    out["call"] = part.index + 1
+    if conversation:
+        out["turn"] = part.index + 1
+    out["cumulative_cost_usd"] = part.cumulative_usd
+    return out
+
+
+def total_dict(row: Row, conversation: bool) -> dict:
+    """One model's total for the unit, with its volume."""
+    out = row_dict(row)
+    unit = row.unit
+    out["calls"] = len(unit.parts)
+    if conversation:
+        out["turns"] = len(unit.parts)
+        out["context_exceeded_at_turn"] = unit.context_exceeded_at
+    else:
+        out["context_exceeded_at_call"] = unit.context_exceeded_at
+    out["cache"] = {
+        "cached_share": _rate(unit.cached_share),
+        "uncached_cost_usd": unit.uncached_usd,
+        "saved_usd": unit.saved_usd,
+    }
+    return out
+
+
 def row_dict(row: Row) -> dict:
-    e = row.estimate
+    out = _estimate_dict(row.estimate, row.input)
+    c = row.counted
+    if c is not None:
+        if c.max_output_tokens is not None:
+            out["max_output_tokens"] = c.max_output_tokens
+        if c.approximate:
+            out["approximate_parts"] = [{"path": n.path, "reason": n.reason} for n in c.approximate]
+        if c.not_priced:
+            out["not_priced_parts"] = [{"path": n.path, "reason": n.reason} for n in c.not_priced]
+    if row.worst_case is not None:
+        out["cost_usd_worst_case"] = row.worst_case.cost.total
+    if out["volume"] is not None:
+        out["volume"].update(
+            {
+                "tpm_limit_share": row.limits.tpm_share,
+                "rpm_limit_share": row.limits.rpm_share,
+                "over_limit": row.limits.over,
+            }
+        )
+    return out
+
+
+def _estimate_dict(e, label: str | None) -> dict:
     vol = e.volume
     out = {
         **common.model_ref(e.key),
-        **({"input": row.input} if row.input is not None else {}),
+        **({"input": label} if label is not None else {}),
         "exact_tokens": e.exact_tokens,
         "input_tokens": e.input_tokens,
         "cached_input_tokens": e.cached_input_tokens,
@@ -54,16 +114,6 @@ def row_dict(row: Row) -> dict:
         "rates": _rates(e),
         "volume": None,
     }
-    c = row.counted
-    if c is not None:
-        if c.max_output_tokens is not None:
-            out["max_output_tokens"] = c.max_output_tokens
-        if c.approximate:
-            out["approximate_parts"] = [{"path": n.path, "reason": n.reason} for n in c.approximate]
-        if c.not_priced:
-            out["not_priced_parts"] = [{"path": n.path, "reason": n.reason} for n in c.not_priced]
-    if row.worst_case is not None:
-        out["cost_usd_worst_case"] = row.worst_case.cost.total
     if vol is not None:
         out["volume"] = {
             "calls": vol.calls,
@@ -73,9 +123,9 @@ def row_dict(row: Row) -> dict:
             "tokens_per_minute": _rate(vol.tokens_per_minute),
             "requests_per_minute": _rate(vol.requests_per_minute),
             "concurrency": _rate(vol.concurrency),
-            "tpm_limit_share": row.limits.tpm_share,
-            "rpm_limit_share": row.limits.rpm_share,
-            "over_limit": row.limits.over,
+            "peak": vol.peak,
+            "response_cache_hit": vol.response_cache_hit,
+            "calls_per_unit": vol.calls_per_unit,
         }
     return out
 
@@ -109,13 +159,31 @@ def _used(e, kind: str) -> bool:
     }[kind] > 0
 
 
+def _parts(result: Comparison) -> list[tuple[Row, Part]]:
+    """Every call of every model, in input order (then the models' order)."""
+    pairs = [(r, p) for r in result.rows for p in r.unit.parts]
+    order = {r.estimate.key: i for i, r in enumerate(result.rows)}
+    return sorted(pairs, key=lambda rp: (rp[1].index, order[rp[0].estimate.key]))
+
+
 def as_dict(result: Comparison) -> dict:
-    return {
-        "estimates": [row_dict(r) for r in result.rows],
-        "cheapest": result.cheapest,
-        "fastest": result.fastest,
-        "filtered_out": list(result.dropped),
-    }
+    """``estimates``: one per model for a single call; one per call for a task or
+    conversation, whose per-model figures are under ``totals``."""
+    out: dict = {"unit": result.unit.value}
+    if result.multi_call:
+        conv = _conversation(result)
+        out["estimates"] = [part_dict(r, p, conv) for r, p in _parts(result)]
+        out["totals"] = [total_dict(r, conv) for r in result.rows]
+    else:
+        out["estimates"] = [row_dict(r) for r in result.rows]
+    out.update(
+        {
+            "cheapest": result.cheapest,
+            "fastest": result.fastest,
+            "filtered_out": list(result.dropped),
+        }
+    )
+    return out
 
 
 def _latency(row: Row) -> str:
@@ -184,15 +252,21 @@ def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
     if any(r.input for r in rows):
         add(Column("input"), [r.input or "" for r in rows])
     add(Column("model"), [e.key for e in ests])
+    if result.multi_call:
+        add(Column("calls", 4, right=True), [f"{len(r.unit.parts):,}" for r in rows])
     add(
         Column("in tokens", 3, right=True),
         [common.count(e.input_tokens, not e.exact_tokens) for e in ests],
     )
     add(
         Column("out tokens", 4, right=True),
-        [f"{e.output_tokens + e.reasoning_tokens:,}" for e in ests],
+        [common.count(e.output_tokens + e.reasoning_tokens, _approx_out(result, e)) for e in ests],
     )
-    add(Column("$/call", right=True), common.money_column([e.cost.total for e in ests]))
+    money = "$/unit" if result.multi_call else "$/call"
+    add(Column(money, right=True), common.money_column([e.cost.total for e in ests]))
+    if any(r.unit and e.cached_input_tokens for r, e in zip(rows, ests, strict=True)):
+        add(Column("cached", 5, right=True), [f"{r.unit.cached_share:.0%}" for r in rows])
+        add(Column("saved", 5, right=True), common.money_column([r.unit.saved_usd for r in rows]))
     if len({e.key for e in ests}) > 1:  # a comparison: the relative-cost bar
         top = max((e.cost.total for e in ests), default=0)
         add(Column("", 9), [_bar(e.cost.total, top) for e in ests])
@@ -217,9 +291,49 @@ def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
     return columns, [list(row) for row in zip(*cells, strict=True)]
 
 
+def _approx_out(result: Comparison, e) -> bool:
+    """Output counted from text (a transcript, a sample) with an approximate tokenizer."""
+    wl = result.query.workload
+    return not e.exact_tokens and (wl.unit is Unit.TRANSCRIPT or wl.output.sample is not None)
+
+
+def _part_table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
+    """One row per call of the unit (per turn of a conversation), for every model."""
+    pairs = _parts(result)
+    ests = [p.estimate for _, p in pairs]
+    conv = _conversation(result)
+    columns = [
+        Column("turn" if conv else "input"),
+        Column("model"),
+        Column("in tokens", 3, right=True),
+        Column("cached", 5, right=True),
+        Column("out tokens", 4, right=True),
+        Column("$/call", right=True),
+    ]
+    cells = [
+        [p.label or str(p.index + 1) for _, p in pairs],
+        [e.key for e in ests],
+        [common.count(e.input_tokens, not e.exact_tokens) for e in ests],
+        [common.count(e.cached_input_tokens, not e.exact_tokens) for e in ests],
+        [common.count(e.output_tokens + e.reasoning_tokens, _approx_out(result, e)) for e in ests],
+        common.money_column([e.cost.total for e in ests]),
+    ]
+    if conv:
+        columns.append(Column("cumulative", 1, right=True))
+        cells.append(common.money_column([p.cumulative_usd for _, p in pairs]))
+    columns += [Column("latency", 2, right=True), Column("context", 6, right=True)]
+    cells.append([common.seconds(e.latency.total) for e in ests])
+    cells.append(
+        [common.UNKNOWN if e.fits_context is None else ("fits" if e.fits_context else "over!")
+         for e in ests]
+    )  # fmt: skip
+    return columns, [list(row) for row in zip(*cells, strict=True)]
+
+
 def notices(result: Comparison) -> list[str]:
-    """The lines for stderr: skipped inputs, decoding warnings, context overflows, filters."""
-    lines = []
+    """The lines for stderr: assumptions, skipped inputs, decoding warnings, context
+    overflows, filters."""
+    lines = list(result.notes)
     for report in result.counts[:1]:  # every encoding reads the same inputs
         lines += [f"warning: skipped {s.path}: {s.reason}" for s in report.skipped]
     # the same inputs' warnings, once; plus each tokenizer's own (why a count is approximate)
@@ -227,6 +341,16 @@ def notices(result: Comparison) -> list[str]:
     lines += [f"warning: {message}" for message in warned]
     for row in result.rows:
         e = row.estimate
+        if result.multi_call:
+            at = row.unit.context_exceeded_at
+            if at is not None:
+                call = row.unit.parts[at - 1].estimate
+                what = "turn" if _conversation(result) else "call"
+                lines.append(
+                    f"warning: {e.key}: {what} {at} ({call.request_tokens:,} tokens) does not "
+                    f"fit its input limit or context window (or its maximum output)"
+                )
+            continue
         if e.fits_context is not False:
             continue
         generated = e.output_tokens + e.reasoning_tokens
@@ -257,7 +381,8 @@ def summary(result: Comparison) -> str | None:
         return None
     e = result.rows[0].estimate
     lat = e.latency.total
-    text = f"{e.key}: {common.money(e.cost.total)} per call"
+    per = {Unit.CALL: "call", Unit.TASK: "task"}.get(result.unit, "conversation")
+    text = f"{e.key}: {common.money(e.cost.total)} per {per}"
     text += (
         f", {'~' if not e.exact_tokens else ''}{common.seconds(lat)}"
         if lat is not None
@@ -302,11 +427,17 @@ def csv_text(result: Comparison) -> str:
         "concurrency",
     ]
     rows = []
-    for r in result.rows:
-        e, v = r.estimate, r.estimate.volume
+    lines = (
+        [(p.label or str(p.index + 1), p.estimate) for _, p in _parts(result)]
+        if result.multi_call
+        else []
+    )
+    lines += [("total" if result.multi_call else r.input, r.estimate) for r in result.rows]
+    for label, e in lines:
+        v = e.volume
         rows.append(
             [
-                r.input,
+                label,
                 e.key,
                 e.model,
                 e.provider,
@@ -328,15 +459,21 @@ def csv_text(result: Comparison) -> str:
     return common.to_csv(header, rows)
 
 
+def _tables(result: Comparison):
+    """The per-call table (tasks and conversations), then the per-model one."""
+    return ([_part_table(result)] if result.multi_call else []) + [_table(result)]
+
+
 def markdown(result: Comparison) -> str:
-    columns, body = _table(result)
-    align = "".join("r" if c.right else "l" for c in columns)
-    return common.to_markdown([c.header for c in columns], body, align=align)
+    out = []
+    for columns, body in _tables(result):
+        align = "".join("r" if c.right else "l" for c in columns)
+        out.append(common.to_markdown([c.header for c in columns], body, align=align))
+    return "\n".join(out)
 
 
 def table(result: Comparison, screen: Screen) -> str:
     """The comparison, fitted to ``screen``, with the one-line summary of a single model."""
-    columns, body = _table(result)
-    text = layout.table(columns, body, screen)
+    text = "\n".join(layout.table(columns, body, screen) for columns, body in _tables(result))
     line = summary(result)
     return text + line + "\n" if line else text

@@ -1,0 +1,214 @@
+"""The cost of one unit of work on one model: each call priced, then summed.
+
+A call's prefix (the tokens the previous call of the unit already sent) is
+priced by the model's prompt-caching rule (``caching:`` in the tables):
+
+- ``automatic`` (OpenAI, Gemini, DeepSeek, xAI): the cacheable part of the
+  prefix (at least ``min_tokens``, whole ``granularity`` blocks) is read at the
+  cached-input price; nothing is written at a premium;
+- ``explicit`` (Anthropic): the application marks, on each call, the part the
+  next call will reuse (a ``cache_control`` breakpoint); it is written at the
+  ``cache_write`` price and read by the next call at the cached-input price.
+  The last call of a unit writes nothing, as nothing reads it.
+
+Where the table has no cached (or cache-write) price for the mode, the call
+is priced without caching: a missing discount is never assumed. Fixed
+fractions (``--cached-fraction``) replace the rules on every call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from costcalc.catalog.entry import ModelEntry
+from costcalc.estimate import Cost, Estimate, Latency, Request, estimate, volume_of
+from costcalc.rates import Selection, rates_for
+from costcalc.workload import Call, Workload
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One call of a unit, priced; ``cumulative_usd`` is the unit's cost up to it."""
+
+    index: int  # 0-based position in the unit
+    label: str | None
+    estimate: Estimate
+    cumulative_usd: Decimal
+    max_output_tokens: int | None = None  # the request body's own output limit
+
+
+@dataclass(frozen=True)
+class UnitEstimate:
+    total: Estimate  # the unit: tokens and costs summed, latency end to end, volume in units
+    parts: tuple[Part, ...]
+    uncached_usd: Decimal  # the same unit without prompt caching
+    context_exceeded_at: int | None  # 1-based: the first call that does not fit the window
+
+    @property
+    def saved_usd(self) -> Decimal:
+        return self.uncached_usd - self.total.cost.total
+
+    @property
+    def cached_share(self) -> Decimal:
+        """The share of input tokens read from the prompt cache."""
+        if not self.total.input_tokens:
+            return ZERO
+        return Decimal(self.total.cached_input_tokens) / Decimal(self.total.input_tokens)
+
+
+def _selection(workload: Workload) -> Selection:
+    return Selection(workload.service_tier, workload.batch, workload.cache_ttl, workload.at)
+
+
+def cache_split(
+    entry: ModelEntry, calls: Sequence[Call], k: int, sel: Selection
+) -> tuple[int, int]:
+    """(cached, written) tokens of call ``k`` under the entry's prompt-caching rule."""
+    rule, call = entry.caching, calls[k]
+    if rule is None or rule.mode == "none":
+        return 0, 0
+    rates = rates_for(entry, call.input_tokens, sel)
+    if rates.cached_input is None:
+        return 0, 0
+    cached = rule.cacheable(min(call.prefix_tokens, call.input_tokens))
+    if rule.mode == "automatic":
+        return cached, 0
+    if rates.cache_write is None:
+        return 0, 0  # nothing can be written, so nothing is there to read
+    reused = calls[k + 1].prefix_tokens if k + 1 < len(calls) else 0
+    target = rule.cacheable(min(reused, call.input_tokens))
+    return cached, max(0, target - cached)
+
+
+def _request(
+    entry: ModelEntry,
+    workload: Workload,
+    calls: Sequence[Call],
+    k: int,
+    output: int,
+    exact: bool,
+    cache: bool,
+) -> Request:
+    call = calls[k]
+    common = dict(
+        input_tokens=call.input_tokens,
+        output_tokens=call.output_tokens if call.output_tokens is not None else output,
+        reasoning_tokens=workload.output.reasoning_tokens,
+        batch=workload.batch,
+        exact_tokens=exact,
+        service_tier=workload.service_tier,
+        cache_ttl=workload.cache_ttl,
+        at=workload.at,
+    )
+    spec = workload.cache
+    if spec.fixed:
+        return Request(
+            **common,
+            cached_fraction=spec.cached_fraction or ZERO,
+            cache_write_fraction=spec.cache_write_fraction or ZERO,
+        )
+    cached, written = (0, 0)
+    if cache and spec.prompt_cache:
+        cached, written = cache_split(entry, calls, k, _selection(workload))
+    return Request(**common, cached_tokens=cached, cache_write_tokens=written)
+
+
+def _sum_latency(parts: Sequence[Estimate]) -> Latency:
+    def total(values):
+        return None if any(v is None for v in values) else sum(values)
+
+    first = parts[0].latency
+    p90 = [p.latency.total_p90 for p in parts]
+    return Latency(
+        ttft=first.ttft,
+        total=total([p.latency.total for p in parts]),
+        ttft_p90=first.ttft_p90,
+        total_p90=None
+        if all(v is None for v in p90)
+        else total(
+            [
+                p.latency.total_p90 if p.latency.total_p90 is not None else p.latency.total
+                for p in parts
+            ]
+        ),
+    )
+
+
+def _add(a: Cost, b: Cost) -> Cost:
+    return Cost(
+        a.input + b.input,
+        a.cached_input + b.cached_input,
+        a.cache_write + b.cache_write,
+        a.output + b.output,
+        a.total + b.total,
+    )
+
+
+def price_unit(
+    entry: ModelEntry,
+    workload: Workload,
+    calls: Sequence[Call],
+    *,
+    output_tokens: int = 0,
+    exact: bool = True,
+) -> UnitEstimate:
+    """Every call of the unit on ``entry``, and the unit's total (at the workload's volume).
+
+    ``output_tokens`` is the output of a call whose own output is not known.
+    Raises MissingPriceError when the entry lacks a price the workload needs.
+    """
+    parts: list[Part] = []
+    running = ZERO
+    uncached = ZERO
+    for k in range(len(calls)):
+        est = estimate(entry, _request(entry, workload, calls, k, output_tokens, exact, True))
+        running += est.cost.total
+        parts.append(Part(k, calls[k].label, est, running, calls[k].max_output_tokens))
+        if est.cached_input_tokens or est.cache_write_tokens:
+            plain = _request(entry, workload, calls, k, output_tokens, exact, False)
+            if workload.cache.fixed:
+                plain = dataclasses.replace(plain, cached_fraction=ZERO, cache_write_fraction=ZERO)
+            uncached += estimate(entry, plain).cost.total
+        else:
+            uncached += est.cost.total
+    ests = [p.estimate for p in parts]
+    cost = ests[0].cost
+    for e in ests[1:]:
+        cost = _add(cost, e.cost)
+    latency = _sum_latency(ests)
+    exceeded = next((p.index + 1 for p in parts if p.estimate.fits_context is False), None)
+    fits = None if any(e.fits_context is None for e in ests) else exceeded is None
+    tiers = [e.tier_above for e in ests if e.tier_above is not None]
+    tokens = sum(e.request_tokens for e in ests)
+    first = ests[0]
+    volume = None
+    if workload.volume is not None:
+        volume = volume_of(workload.volume, cost.total, tokens, latency.total, len(calls))
+    if len(ests) == 1:  # one call: its own estimate, rates and all
+        total = dataclasses.replace(first, volume=volume)
+        return UnitEstimate(total, tuple(parts), uncached, exceeded)
+    total = Estimate(
+        model=first.model,
+        provider=first.provider,
+        exact_tokens=exact,
+        input_tokens=sum(e.input_tokens for e in ests),
+        cached_input_tokens=sum(e.cached_input_tokens for e in ests),
+        cache_write_tokens=sum(e.cache_write_tokens for e in ests),
+        output_tokens=sum(e.output_tokens for e in ests),
+        reasoning_tokens=sum(e.reasoning_tokens for e in ests),
+        batch=workload.batch,
+        cost=cost,
+        latency=latency,
+        context_window=first.context_window,
+        max_output_tokens=first.max_output_tokens,
+        fits_context=fits,
+        tier_above=max(tiers) if tiers else None,
+        volume=volume,
+        max_input_tokens=first.max_input_tokens,
+    )
+    return UnitEstimate(total, tuple(parts), uncached, exceeded)

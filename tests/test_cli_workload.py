@@ -1,0 +1,213 @@
+"""`costcalc estimate` on units of work: tasks and batch files, conversations, caching,
+output assumptions, ad-hoc prices and comparisons that leave a model out."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from costcalc.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def table(data_dir):
+    return str(data_dir / "pricing" / "fixture.yaml")
+
+
+def run(table, *args, input=None):
+    return runner.invoke(app, ["estimate", "--pricing", table, *args], input=input)
+
+
+def data(result) -> dict:
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout, parse_float=D)
+
+
+def _jsonl(path, prompts):
+    path.write_text("".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
+    return str(path)
+
+
+def test_a_batch_file_is_one_unit_with_rows_in_input_order_and_totals(table, tmp_path):
+    batch = _jsonl(tmp_path / "b.jsonl", ["hello world " * (i + 1) for i in range(12)])
+    out = data(
+        run(table, batch, "--format", "jsonl", "-m", "fast-1", "-m", "cheap-1",
+            "--output-tokens", "10", "--calls", "30", "--per", "day", "--json")
+    )  # fmt: skip
+    assert out["unit"] == "task"
+    lines = [e["input"] for e in out["estimates"] if e["model"] == "acme/fast-1"]
+    assert lines == [f"{batch}:{i}" for i in range(1, 13)]  # 1, 2, ... 10, 11, 12
+    assert [e["call"] for e in out["estimates"][:4]] == [1, 1, 2, 2]
+    totals = {t["model"]: t for t in out["totals"]}
+    for model, total in totals.items():
+        rows = [e for e in out["estimates"] if e["model"] == model]
+        assert total["cost_usd"]["total"] == sum(e["cost_usd"]["total"] for e in rows)
+        assert total["input_tokens"] == sum(e["input_tokens"] for e in rows)
+        assert total["calls"] == 12
+        assert all(e["volume"] is None for e in rows)
+        # --calls counts units: 30 files a day (JSON rounds the repeating factor to 6 places)
+        months = D(30) * 43800 / 1440
+        monthly = total["cost_usd"]["total"] * months
+        assert abs(total["volume"]["cost_per_month_usd"] - monthly) <= D("0.000001")
+        assert total["volume"]["requests_per_minute"] == D(30) / 1440 * 12
+    assert out["cheapest"] == "acme/cheap-1"  # decided on the totals
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.text("abc xyz", min_size=1, max_size=40), min_size=1, max_size=15))
+def test_a_task_files_total_is_the_sum_of_its_lines(table, tmp_path, prompts):
+    batch = _jsonl(tmp_path / "t.jsonl", prompts)
+    out = data(
+        run(table, batch, "--format", "jsonl", "-m", "fast-1", "--output-tokens", "3",
+            "--calls", "7", "--per", "week", "--json")
+    )  # fmt: skip
+    (total,) = out["totals"]
+    assert total["cost_usd"]["total"] == sum(e["cost_usd"]["total"] for e in out["estimates"])
+    months = D(7) * 43800 / 10080  # 7 files a week; JSON rounds it to 3 places
+    assert abs(total["volume"]["calls_per_month"] - months) <= D("0.0005")
+    monthly = total["cost_usd"]["total"] * months  # and the money to 6
+    assert abs(total["volume"]["cost_per_month_usd"] - monthly) <= D("0.000001")
+
+
+def test_per_input_keeps_a_row_per_input_with_totals(table, tmp_path):
+    paths = []
+    for i in (1, 2):
+        (tmp_path / f"p{i}.txt").write_text("word " * (10 * i))
+        paths.append(str(tmp_path / f"p{i}.txt"))
+    out = data(run(table, *paths, "--per-input", "-m", "fast-1", "--output-tokens", "1", "--json"))
+    assert [e["input"] for e in out["estimates"]] == paths
+    (total,) = out["totals"]
+    assert total["input_tokens"] == sum(e["input_tokens"] for e in out["estimates"])
+
+
+TRANSCRIPT = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": "What is two plus two?"},
+    {"role": "assistant", "content": "Four."},
+    {"role": "user", "content": "And three plus three?"},
+    {"role": "assistant", "content": "Six."},
+]
+
+
+def test_a_transcript_is_priced_as_the_calls_that_made_it(table, tmp_path):
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(TRANSCRIPT))
+    out = data(run(table, str(path), "--transcript", "-m", "fast-1", "--json"))
+    assert out["unit"] == "transcript"
+    one, two = out["estimates"]
+    assert (one["turn"], two["turn"], one["input"]) == (1, 2, "turn 1")
+    assert two["input_tokens"] > one["input_tokens"]
+    assert one["output_tokens"] == 2  # "Four." is 2 tokens in o200k_base
+    assert two["cumulative_cost_usd"] == one["cost_usd"]["total"] + two["cost_usd"]["total"]
+    (total,) = out["totals"]
+    assert total["turns"] == 2 and total["context_exceeded_at_turn"] is None
+
+
+def test_a_transcript_without_a_reply_is_one_call_and_says_so(table, tmp_path):
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(TRANSCRIPT[:2]))
+    result = run(table, str(path), "--transcript", "-m", "fast-1", "--output-tokens", "5")
+    assert result.exit_code == 0, result.stderr
+    assert f"note: {path}: no assistant message, so it is priced as one call" in result.stderr
+
+
+def test_turns_plan_a_conversation_with_a_system_prompt(table, tmp_path):
+    system = tmp_path / "system.txt"
+    system.write_text("word" + " word" * 49)  # 50 tokens
+    out = data(
+        run(table, "--turns", "3", "--input-tokens", "10", "--system", str(system),
+            "--output-tokens", "20", "-m", "fast-1", "--no-cache", "--json")
+    )  # fmt: skip
+    assert [e["input_tokens"] for e in out["estimates"]] == [60, 90, 120]
+    # inputs 270 x $1 + outputs 60 x $2 per 1M
+    assert out["totals"][0]["cost_usd"]["total"] == D("0.00039")
+
+
+def test_output_not_given_is_a_notice_and_a_sample_sets_it(table, tmp_path):
+    result = run(table, "--input-tokens", "10", "-m", "fast-1")
+    assert "note: output is not priced (0 tokens per call)" in result.stderr
+    sample = tmp_path / "reply.txt"
+    sample.write_text("word" + " word" * 39)
+    out = data(
+        run(table, "--input-tokens", "10", "-m", "fast-1", "--output-file", str(sample), "--json")
+    )
+    assert out["estimates"][0]["output_tokens"] == 40
+
+
+def test_ad_hoc_prices_price_an_unlisted_model(table):
+    out = data(
+        run(table, "--input-tokens", "1000000", "--output-tokens", "1000000", "-m", "acme/new-9",
+            "--input-price", "0.4", "--output-price", "1.6", "--tps", "50", "--ttft", "1", "--json")
+    )  # fmt: skip
+    (est,) = out["estimates"]
+    assert (est["provider"], est["id"], est["model"]) == ("acme", "new-9", "acme/new-9")
+    assert est["cost_usd"]["total"] == D("2.0")
+    assert est["latency_s"]["total"] == 1 + 1_000_000 / 50
+
+
+def test_unknown_model_mentions_ad_hoc_prices(table):
+    result = run(table, "--input-tokens", "1", "-m", "nope-7")
+    assert result.exit_code == 2
+    assert "--input-price/--output-price" in result.stderr
+
+
+def test_a_model_without_the_price_a_mode_needs_is_left_out(table):
+    out = data(
+        run(table, "--input-tokens", "100", "-m", "fast-1", "-m", "cheap-1", "--batch", "--json")
+    )
+    assert [e["model"] for e in out["estimates"]] == ["acme/fast-1"]
+    assert out["filtered_out"] == ["acme/cheap-1: the table has no batch input price"]
+    result = run(table, "--input-tokens", "100", "-m", "cheap-1", "-m", "noprice-1", "--batch")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no model can be priced: acme/cheap-1: ")
+
+
+def test_peak_and_response_cache_shape_the_volume(table):
+    out = data(
+        run(table, "--input-tokens", "100", "--output-tokens", "100", "-m", "fast-1",
+            "--calls", "60", "--per", "minute", "--peak", "2", "--response-cache-hit", "0.5",
+            "--json")
+    )  # fmt: skip
+    vol = out["estimates"][0]["volume"]
+    assert vol["requests_per_minute"] == 60  # 60 a minute, x2 at the peak, half from the cache
+    assert vol["cost_per_month_usd"] == D("0.0003") * 60 * 43800 * D("0.5")
+    assert (vol["peak"], vol["response_cache_hit"]) == (2, D("0.5"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--turns", "0"], "error: --turns must be >= 1, got 0"),
+        (["--response-cache-hit", "1.5", "--calls", "1"],
+         "error: --response-cache-hit must be between 0 and 1, got 1.5"),
+        (["--cache-write-fraction", "-0.1"],
+         "error: --cache-write-fraction must be between 0 and 1, got -0.1"),
+        (["--peak", "0.5", "--calls", "1"],
+         "error: --peak must be >= 1 (peak / mean arrivals), got 0.5"),
+        (["--peak", "2"], "error: --peak needs a volume: add --calls N --per P"),
+        (["--input-price", "1", "--output-price", "2"],
+         "error: ad-hoc prices need the model they are for: "
+         "-m NAME --input-price X --output-price Y"),
+        (["-m", "x", "--input-price", "-1", "--output-price", "2"],
+         "error: --input-price must be a number >= 0, got '-1'"),
+        (["-m", "x", "--input-price", "1"],
+         "error: ad-hoc prices need both --input-price and --output-price"),
+        (["-m", "fast-1", "--tps", "5"],
+         "error: --tps goes with ad-hoc prices: add --input-price X --output-price Y"),
+        (["-m", "fast-1", "--transcript", "--turns", "2"],
+         "error: give either a transcript or --turns, not both"),
+    ],
+)  # fmt: skip
+def test_bad_workload_input_is_one_line_and_exit_2(table, args, message):
+    result = run(table, "--input-tokens", "10", *args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == message
