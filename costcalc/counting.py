@@ -192,8 +192,9 @@ def _not_priced(counts: list[InputCount]) -> list[str]:
     first: dict[str, tuple[str, int]] = {}
     for c in counts:
         for note in c.not_priced:
-            where, n = first.get(note.reason, (f"{c.where}: {note.path}", 0))
-            first[note.reason] = (where, n + 1)
+            reason = f"{note.reason} ({c.model})" if c.model else note.reason
+            where, n = first.get(reason, (f"{c.where}: {note.path}", 0))
+            first[reason] = (where, n + 1)
     return [
         f"{where}: {reason}"
         + (f" ({n} such parts in the file)" if n > 1 else "")

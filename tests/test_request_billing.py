@@ -151,3 +151,15 @@ def test_adding_a_text_part_never_lowers_a_count(texts, extra, method, where):
                        messages=(Message("user", tuple(ps), "messages[0]"),))  # fmt: skip
 
     assert _total(request(more), method=method) >= _total(request(parts), method=method)
+
+
+def test_a_host_bills_by_the_model_family():
+    from costcalc.catalog import load_catalog
+    from costcalc.request.rules import rules_for
+
+    catalog = load_catalog([])
+    assert rules_for(catalog.resolve("vertex/vertex_ai/claude-sonnet-4-6")).method == ANTHROPIC
+    assert rules_for(catalog.resolve("anthropic/claude-sonnet-4-6")).method == ANTHROPIC
+    assert rules_for(catalog.resolve("google/gemini-2.5-pro")).method == GOOGLE
+    mistral = rules_for(catalog.resolve("mistral-large-latest"))
+    assert mistral.method == OPENAI and mistral.borrowed

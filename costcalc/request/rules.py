@@ -34,9 +34,24 @@ class Rules:
     borrowed: bool = False  # the provider publishes no method; OpenAI chat's is used
 
 
+_FAMILIES = (("claude", ANTHROPIC), ("gemini", GOOGLE), ("gpt-", OPENAI))
+
+
+def _method_of(entry) -> str | None:
+    """The provider's own method; on a host (Azure, Bedrock, Vertex AI...) the model family's."""
+    method = method_for(entry.provider)
+    if method is not None and entry.provider.lower() in ("openai", "anthropic", "google"):
+        return method
+    name = entry.id.lower().rsplit("/", 1)[-1]
+    for marker, family in _FAMILIES:
+        if marker in name:
+            return family
+    return method
+
+
 def rules_for(entry, image_size: tuple[int, int] | None = None) -> Rules:
     """The rules of a catalog entry (a ModelEntry)."""
-    method = method_for(entry.provider)
+    method = _method_of(entry)
     return Rules(
         encoding=entry.tokenizer.encoding,
         method=method or OPENAI,
@@ -71,7 +86,8 @@ class Picker:
         if self.forced is not None:
             if request.model and request.model.casefold() not in _names(self.forced):
                 self.notes[
-                    f"the request names model {request.model!r}; -m chooses the model instead"
+                    f"the request names model {request.model!r}; priced on the models chosen "
+                    "on the command line instead"
                 ] = None
             return self.forced.tokenizer, rules_for(self.forced, self.image_size)
         if request.model and self.resolve is not None:
