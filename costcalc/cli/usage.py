@@ -49,6 +49,14 @@ PricesOpt = typer.Option(
     "--prices",
     help="With --sql: the exported price table (.csv, .parquet or a name).",
 )
+CalibrateOpt = typer.Option(
+    False,
+    "--calibrate",
+    help="From an llm logs.db: measure approximate models' token ratios; write price tables.",
+)
+CalibrateOutOpt = typer.Option(
+    Path("."), "--calibrate-out", help="Where --calibrate writes calibrated-PROVIDER.yaml."
+)
 StrictOpt = typer.Option(
     False, "--strict", help="Exit 2 on a bad row, 1 on calls that could not be priced."
 )
@@ -65,6 +73,8 @@ def usage_cmd(
     engine: UsageEngine = EngineOpt,
     strict: bool = StrictOpt,
     sql: bool = SqlOpt,
+    calibrate: bool = CalibrateOpt,
+    calibrate_out: Path = CalibrateOutOpt,
     prices: str = PricesOpt,
     pricing: list[Path] | None = PricingOpt,
     output: OutputFormat | None = OutputOpt,
@@ -96,6 +106,9 @@ def usage_cmd(
             sql_for_files(files, prices, fmt=fmt.lower() if fmt else None, mapping=mapping)
         )
         return
+    if calibrate:
+        _calibrate(files, pricing or [], calibrate_out, out)
+        return
     if engine is UsageEngine.DUCKDB:
         from costcalc.usage.engine import duckdb_module
 
@@ -123,3 +136,40 @@ def usage_cmd(
         raise typer.Exit(int(ExitCode.USAGE))
     if strict and (report.unknown or report.unpriced):
         raise typer.Exit(int(ExitCode.BREACH))
+
+
+def _calibrate(files: list[Path], pricing: list[Path], out_dir: Path, out: OutputFormat) -> None:
+    from costcalc.catalog import load_catalog
+    from costcalc.render.common import to_json
+    from costcalc.usage.calibrate import calibrate, write_overrides
+
+    results = calibrate(files, load_catalog(pricing))
+    if not results:
+        raise CostcalcError(
+            "nothing to calibrate: no calls of an approximately counted model with its "
+            "prompt text and billed input tokens (an llm logs.db has both)"
+        )
+    written = write_overrides(results, out_dir)
+    rows = [
+        {
+            "model": c.entry.key,
+            "calls": c.calls,
+            "table_ratio": c.table_ratio,
+            "calibrated_ratio": c.ratio,
+            "median": round(c.median, 4),
+            "p10": round(c.p10, 4),
+            "p90": round(c.p90, 4),
+        }
+        for c in results
+    ]
+    if out is OutputFormat.JSON:
+        write_stdout(to_json({"calibrations": rows, "written": [str(p) for p in written]}))
+    else:
+        for r in rows:
+            write_stdout(
+                f"{r['model']}: {r['calibrated_ratio']} tokens per stand-in token from "
+                f"{r['calls']:,} calls (median {r['median']}, 10-90% {r['p10']}-{r['p90']}; "
+                f"the tables say {r['table_ratio']})"
+            )
+    for path in written:
+        print(f"wrote {path}; use it with --pricing {path}", file=sys.stderr)
