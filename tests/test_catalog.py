@@ -130,7 +130,7 @@ def test_precedence_bundled_then_env_then_files(monkeypatch):
     assert (from_env.prices.input, from_env.origin) == (Decimal("0.2"), env)
     from_user = load_catalog([user]).resolve("rocket-1")
     assert (from_user.prices.input, from_user.origin) == (Decimal("0.3"), user)
-    # the later entry replaces the earlier one whole: its aliases, not the bundled ones
+    # a later entry that gives aliases replaces them: its aliases, not the bundled ones
     assert from_user.aliases == ("rocket-latest",)
     with pytest.raises(UnknownModelError):
         load_catalog([user]).resolve("rocket-1-2026-01-01")

@@ -1,10 +1,10 @@
-"""The catalog: every loaded table merged, later sources winning entry by entry.
+"""The catalog: every loaded table merged, later sources winning field by field.
 
 Sources, in order: the bundled tables, then ``COSTCALC_PRICING`` (an
 ``os.pathsep``-separated list), then the files given (a config's ``pricing:``,
 then ``--pricing``). An entry is ``provider/id``; a later entry with the same
-key replaces the earlier one entirely. Names resolve, case-insensitively, as
-an id, then an alias, then ``provider/id``.
+key merges over the earlier one field by field (see ``catalog.overlay``).
+Names resolve, case-insensitively, as an id, then an alias, then ``provider/id``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import difflib
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from costcalc.catalog import overlay
 from costcalc.catalog.entry import ModelEntry
 from costcalc.catalog.fields import parse_date
 from costcalc.catalog.table import ModelRef, Table, TableSource
@@ -54,17 +56,23 @@ class Catalog:
     def __init__(self, tables: Sequence[Table]) -> None:
         self._tables = list(tables)
         self._slots: dict[str, tuple[Table, ModelRef]] = {}  # casefolded provider/id
+        self._chains: dict[str, list[tuple[Table, ModelRef]]] = {}  # every source, in order
         for table in self._tables:
             for ref in table.refs:
-                self._slots[f"{ref.provider}/{ref.id}".casefold()] = (table, ref)
+                key = f"{ref.provider}/{ref.id}".casefold()
+                self._slots[key] = (table, ref)
+                self._chains.setdefault(key, []).append((table, ref))
         self._ids: dict[str, list[str]] = {}
         self._aliases: dict[str, list[str]] = {}
         self._loose: dict[str, list[str]] = {}  # "claude-sonnet-4.5" spelled any way
         for key, (_, ref) in self._slots.items():
             self._ids.setdefault(ref.id.casefold(), []).append(key)
-            for alias in ref.aliases:
+            # the aliases of the last source that gives any: an override without keeps them
+            givers = [r for _, r in self._chains[key] if _gives(r.node, "aliases")]
+            aliases = givers[-1].aliases if givers else ()
+            for alias in aliases:
                 self._aliases.setdefault(alias.casefold(), []).append(key)
-            for name in (ref.id, *ref.aliases):
+            for name in (ref.id, *aliases):
                 self._loose.setdefault(loose(name), []).append(key)
         self._nicknames: dict[str, str] = {}  # later tables win, like entries
         for key, (_, ref) in self._slots.items():
@@ -72,8 +80,14 @@ class Catalog:
                 self._nicknames[nick.casefold()] = key
 
     def _build(self, key: str) -> ModelEntry:
-        table, ref = self._slots[key]
-        return table.entry(ref)
+        """The entry, later sources merged over earlier ones field by field (catalog.overlay)."""
+        chain = self._chains[key]
+        table, ref = chain[0]
+        entry = table.entry(ref)
+        entry = replace(entry, field_origins=overlay.origins(entry, ref.given))
+        for table, ref in chain[1:]:
+            entry = overlay.merge(entry, table.entry(ref), ref.given, ref.removed)
+        return entry
 
     def resolve(self, name: str) -> ModelEntry:
         """The entry named by id, alias, nickname, or any of those after ``provider/`` (any case).
@@ -142,13 +156,13 @@ class Catalog:
         want_provider = provider.casefold() if provider else None
         needle = search.casefold() if search else None
         chosen = []
-        for table, ref in self._slots.values():
+        for key, (_, ref) in self._slots.items():
             if want_provider and ref.provider.casefold() != want_provider:
                 continue
             names = (ref.id, *ref.aliases, *_nicknames(ref.node), ref.provider)
             if needle and not any(needle in n.casefold() for n in names):
                 continue
-            chosen.append(table.entry(ref))
+            chosen.append(self._build(key))
         return sorted(chosen, key=lambda e: (e.provider.casefold(), e.id.casefold()))
 
     def providers(self) -> list[str]:
@@ -167,6 +181,11 @@ def loose(name: str) -> str:
     return re.sub(r"[\s._-]+", "-", name.strip().casefold())
 
 
+def _gives(node, key: str) -> bool:
+    """Whether a model's YAML node has ``key`` (read without building the entry)."""
+    return any(getattr(k, "value", None) == key for k, _ in getattr(node, "value", ()) or ())
+
+
 def _nicknames(node) -> tuple[str, ...]:
     """The ``nicknames:`` of a model's YAML node, read without building the entry."""
     for knode, vnode in getattr(node, "value", ()) or ():
@@ -176,7 +195,7 @@ def _nicknames(node) -> tuple[str, ...]:
 
 
 def load_catalog(extra: Sequence[str | Path] = (), *, use_env: bool = True) -> Catalog:
-    """Bundled tables, then COSTCALC_PRICING, then ``extra``; later wins, entry by entry.
+    """Bundled tables, then COSTCALC_PRICING, then ``extra``; later wins, field by field.
 
     Raises PricingError with the first problem of a table that cannot be opened.
     """

@@ -41,6 +41,8 @@ class ModelRef:
     line: int
     node: Node
     entry: ModelEntry | None = field(default=None, repr=False)
+    given: frozenset[str] = frozenset()  # the keys it gives ("price.input" for prices)
+    removed: frozenset[str] = frozenset()  # the keys it writes as null (see catalog.overlay)
 
 
 class Table:
@@ -164,6 +166,7 @@ class Table:
             except YamlProblem as err:
                 chk.add(err.line, err.key_path, err.message)
                 return None
+            ref.given, ref.removed = _strip_nulls(value)
             ref.entry = build_entry(ref.id, value, ref.line, self.header, self.origin, chk)
         return ref.entry
 
@@ -178,6 +181,28 @@ class Table:
     def raise_first(self) -> None:
         if self.problems:
             raise PricingError(str(self.problems[0]))
+
+
+def _strip_nulls(value: object) -> tuple[frozenset[str], frozenset[str]]:
+    """Take ``key: null`` out of a model's mapping (and of its ``price``), saying which.
+
+    In a table that overrides another, null removes the earlier table's value; on
+    its own, a null field is simply not given.
+    """
+    if not isinstance(value, Map):
+        return frozenset(), frozenset()
+    given, removed = set(), set()
+    price = value.get("price")
+    if isinstance(price, Map):
+        for key in [k for k, v in price.items() if v is None]:
+            del price[key]
+            removed.add(f"price.{key}")
+        given |= {f"price.{k}" for k in price}
+    for key in [k for k, v in value.items() if v is None]:
+        del value[key]
+        removed.add(key)
+    given |= {k for k in value if k != "price"}
+    return frozenset(given), frozenset(removed)
 
 
 def load_table(path: str | Path, origin: str | None = None) -> list[ModelEntry]:

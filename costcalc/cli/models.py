@@ -35,8 +35,8 @@ def models_cmd(
     """List the models in the catalog: context window, prices per 1M tokens, speed, dates.
 
     Prices come from the bundled tables, then COSTCALC_PRICING, then --pricing
-    files (later wins, per provider/id); --json says where each entry came from
-    (origin). Models past their shutdown date are left out unless
+    files (later wins, field by field); --json says where each entry and each
+    field came from (origin, field_origins). Models past their shutdown date are left out unless
     --include-deprecated; models with an announced shutdown are marked *.
 
     Example: costcalc models --provider openai --search mini

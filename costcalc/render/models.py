@@ -85,6 +85,7 @@ def as_dict(entry: ModelEntry) -> dict:
         "deprecated": entry.deprecated,
         "notes": entry.notes,
         "origin": entry.origin,
+        "field_origins": dict(entry.field_origins),
     }
 
 
