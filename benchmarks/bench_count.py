@@ -7,8 +7,13 @@ Compares, on the same text and the same machine in one run:
   1. `costcalc count FILE` vs one single-threaded `encode_ordinary` over the whole text
      (target >= 1.7x on 2 cores; the totals must be identical);
   2. `costcalc count FILE` vs `ttok` (pointed at the bundled encodings, offline) (target >= 1.5x);
-  3. wall time of `costcalc count` vs `ttok` on a 1 KB prompt (target: at most equal);
-  4. peak memory (max RSS) of `costcalc count` on a 1 GB file (target < 300 MB).
+  3. wall time of `costcalc count` vs `ttok` on a 1 KB prompt (target <= 0.8x);
+  4. peak memory (max RSS) of `costcalc count` on a 1 GB file (target < 300 MB);
+  5. speed-up of `costcalc count --workers N` over `--workers 1` at 1, 2 and all cores
+     (targets >= 1.8x on 2 cores, >= 10x on 16);
+  6. peak memory on text with no whitespace at all, base64 and minified JSON
+     (--nows-mb, default 1024; target < 300 MB, and the same total as one pass where
+     one pass is affordable).
 Ratios, not absolute times, are the result: the machines are shared and noisy.
 """
 
@@ -51,7 +56,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-gb", action="store_true", help="skip the 1 GB memory test")
+    parser.add_argument("--nows-mb", type=int, default=1024, help="size of the no-whitespace files")
+    parser.add_argument("--only", choices=["workers", "small", "nows"], help="run one part only")
     args = parser.parse_args()
+    if args.only:
+        return part(args)
     py = sys.executable
     costcalc = [py, "-m", "costcalc"]
     ttok = shutil.which("ttok", path=str(Path(py).parent)) or shutil.which("ttok")
@@ -116,6 +125,91 @@ def main() -> None:
             f"peak RSS {rss / 1024:.0f} MB (target < 300 MB)"
         )
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def part(args) -> None:
+    """One part alone: worker scaling, the 1 KB prompt, or text without whitespace."""
+    py = sys.executable
+    costcalc = [py, "-m", "costcalc"]
+    if args.only == "workers":
+        text_path = corpus((20 if args.quick else 50) * 1024 * 1024)
+        workers_scan(costcalc, text_path, args.repeat)
+    elif args.only == "small":
+        ttok = shutil.which("ttok", path=str(Path(py).parent)) or shutil.which("ttok")
+        tmp = Path(tempfile.mkdtemp())
+        small = DATA / "prompt-1kb.txt"
+        small.write_bytes(
+            corpus(20 * 1024 * 1024).read_bytes()[:1024].decode("utf-8", "ignore").encode()
+        )
+        times: dict[str, list[float]] = {"costcalc": [], "ttok": []}
+        for _ in range(max(5, args.repeat * 3)):
+            times["costcalc"].append(run([*costcalc, "count", str(small)])[0])
+            if ttok:
+                times["ttok"].append(run([ttok, "-m", "gpt-4o"], stdin=small, env=ttok_env(tmp))[0])
+        c1 = median(times["costcalc"])
+        line = f"1 KB prompt: costcalc {c1 * 1000:.0f} ms"
+        if ttok:
+            t1 = median(times["ttok"])
+            line += f", ttok {t1 * 1000:.0f} ms, ratio {c1 / t1:.2f} (target <= 0.8)"
+        print(line)
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        no_whitespace(costcalc, args.nows_mb)
+
+
+def workers_scan(costcalc: list[str], text_path: Path, repeat: int) -> None:
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mb = text_path.stat().st_size / 1e6
+    counts = sorted({1, 2, cores or 1})
+    times: dict[int, list[float]] = {n: [] for n in counts}
+    totals = set()
+    for _ in range(repeat):  # interleaved, so drift hits all alike
+        for n in counts:
+            t, out, _ = run([*costcalc, "count", str(text_path), "--workers", str(n), "-q"])
+            times[n].append(t)
+            totals.add(out.strip())
+    base = median(times[1])
+    print(f"\n5. --workers N vs --workers 1, {mb:.0f} MB, median of {repeat}, {cores} cores here")
+    for n in counts:
+        t = median(times[n])
+        print(f"   {n:3d} worker(s) {t:7.2f} s  {mb / t:6.1f} MB/s  speed-up {base / t:5.2f}x")
+    print(f"   identical totals: {len(totals) == 1}")
+
+
+def no_whitespace(costcalc: list[str], size_mb: int) -> None:
+    """Text with no space or newline at all: base64 and minified JSON."""
+    import base64
+    import json
+
+    size = size_mb * 1024 * 1024
+    DATA.mkdir(exist_ok=True)
+    b64 = DATA / f"nows-base64-{size_mb}mb.txt"
+    js = DATA / f"nows-json-{size_mb}mb.txt"
+    if not b64.exists() or b64.stat().st_size < size:
+        block = base64.b64encode(corpus(20 * 1024 * 1024).read_bytes()[: 3 << 20])
+        with b64.open("wb") as out:
+            for _ in range(size // len(block) + 1):
+                out.write(block)
+    if not js.exists() or js.stat().st_size < size:
+        rows = [
+            {"id": i, "name": f"item-{i}", "tags": ["a", "b"], "v": i * 0.5} for i in range(20000)
+        ]
+        block = json.dumps(rows, separators=(",", ":")).encode()
+        with js.open("wb") as out:
+            out.write(b"[")
+            for i in range(size // len(block) + 1):
+                out.write((b"," if i else b"") + block[1:-1])
+            out.write(b"]")
+    print(f"\n6. no whitespace at all, {size_mb} MB each")
+    for path in (b64, js):
+        t, out, rss = run([*costcalc, "count", str(path), "-q"])
+        mb = path.stat().st_size / 1e6
+        print(
+            f"   {path.name:28} {t:6.1f} s  {mb / t:5.1f} MB/s  total {int(out):,}  "
+            f"peak RSS {rss / 1024:.0f} MB (target < 300 MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ __all__ = [
     "known_encodings",
     "plan",
     "rechunk",
+    "set_workers",
     "split_text",
     "tokenizer",
     "workers",
@@ -175,8 +176,23 @@ def split_text(text: str, chunk_chars: int, cuts: Cuts = Cuts.CLASSES) -> list[s
 CHUNK_CHARS = 1 << 20  # characters per unit of parallel work
 
 
+_workers: int | None = None  # --workers, for this process
+
+
+def set_workers(n: int | None) -> None:
+    """Count on ``n`` threads from now on in this process (None: back to the default)."""
+    global _workers
+    _workers = None
+    if n is not None and n < 1:
+        raise CostcalcError(f"--workers must be a whole number >= 1, got {n}")
+    _workers = n
+
+
 def workers() -> int:
-    """Counting threads: ``COSTCALC_WORKERS`` if set, else the CPUs this process may use."""
+    """Counting threads: ``--workers``, else ``COSTCALC_WORKERS``, else the CPUs this
+    process may use."""
+    if _workers is not None:
+        return _workers
     env = os.environ.get("COSTCALC_WORKERS", "").strip()
     if env:
         if not env.isdigit() or int(env) < 1:

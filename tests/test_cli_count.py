@@ -185,3 +185,14 @@ def test_model_tokenizer_generation_and_ratio_are_shown(tmp_path):
     table = run("count", str(path), "-m", "claude-opus-4-7")
     assert f"~{data['total_tokens']:,}" in table.stdout
     assert "claude-4.7: o200k_base x 1.57 (approximate: ~)" in table.stdout
+
+
+def test_workers_option(tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text("hello world\n" * 1000)
+    one = run("count", str(path), "--workers", "1", "--json")
+    two = run("count", str(path), "--workers", "2", "--json")
+    assert json.loads(one.stdout)["total_tokens"] == json.loads(two.stdout)["total_tokens"]
+    bad = run("count", str(path), "--workers", "0")
+    assert bad.exit_code == 2
+    assert bad.stderr == "error: --workers must be a whole number >= 1, got 0\n"

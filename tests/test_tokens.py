@@ -283,3 +283,15 @@ def test_cache_digest_in_the_table_matches_the_file(name):
     else:
         toks = tiktoken_ranks.parse_tiktoken(data)
     assert rank_cache.digest(toks) == spec.cache_sha256
+
+
+def test_workers_option_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("COSTCALC_WORKERS", "3")
+    tokens.set_workers(5)
+    try:
+        assert tokens.workers() == 5
+        with pytest.raises(CostcalcError, match="--workers must be a whole number >= 1, got 0"):
+            tokens.set_workers(0)
+    finally:
+        tokens.set_workers(None)
+    assert tokens.workers() == 3

@@ -96,6 +96,12 @@ def count_cmd(
     output: OutputFormat | None = OutputOpt,
     as_json: bool = JsonOpt,
     wide: bool = WideOpt,
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        metavar="N",
+        help="Counting threads (default: the CPUs this process may use; or COSTCALC_WORKERS).",
+    ),
 ) -> None:
     """Count the tokens of prompts, exactly and offline.
 
@@ -117,6 +123,9 @@ def count_cmd(
     from costcalc.render.progress import DelayedProgress
 
     out = output_format(output, as_json)
+    from costcalc.tokens import set_workers
+
+    set_workers(workers)  # None: the default (each run starts from it)
     stdin = _literal(text, paths, quiet, truncate, output, as_json)
     models = list(dict.fromkeys(models or []))
     if len(models) > 1 and (quiet or truncate is not None or stdin is not None):
