@@ -39,7 +39,7 @@ CASES = [
 def batch_file(path: Path, lines: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for i in range(lines):
-            body = {"model": "gpt-4o", "messages": [{"role": "user", "content": f"q {i} " * 20}]}
+            body = {"messages": [{"role": "user", "content": f"q {i} " * 20}]}
             fh.write(json.dumps({"custom_id": f"r{i}", "body": body}) + "\n")
 
 
