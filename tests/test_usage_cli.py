@@ -88,6 +88,13 @@ def test_a_mapping_naming_a_missing_column_lists_the_columns(usage, data_dir):
     )
 
 
+def test_a_tag_column_that_is_not_there_lists_the_columns(usage, data_dir):
+    path = data_dir / "usage" / "litellm.csv"
+    result = usage(str(path), "--by", "tag=department")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}: --by tag=department: no such column; ")
+
+
 def test_bad_by_and_bad_format(usage, data_dir):
     path = str(data_dir / "usage" / "openai.jsonl")
     assert "error: --by: expected model" in usage(path, "--by", "hour").stderr

@@ -32,19 +32,10 @@ def _line(line, by_model: bool = False) -> dict:
     }
 
 
-def _unknown(u) -> dict:
+def _unpriced(u, known: bool = True) -> dict:
+    """Calls not priced: a known model named three ways, an unknown one as logged."""
     return {
-        "logged_model": u.model,
-        "reason": u.reason,
-        "requests": u.requests,
-        "input_tokens": u.input,
-        "output_tokens": u.output,
-    }
-
-
-def _unpriced(u) -> dict:
-    return {
-        **_names(u.model),
+        **(_names(u.model) if known else {"logged_model": u.model}),
         "reason": u.reason,
         "requests": u.requests,
         "input_tokens": u.input,
@@ -74,7 +65,7 @@ def as_dict(report) -> dict:
         "rows": [_line(ln, report.by.kind == "model") for ln in report.lines],
         "total": _line(report.total),
         "complete": report.complete,
-        "unknown_models": [_unknown(u) for u in report.unknown],
+        "unknown_models": [_unpriced(u, known=False) for u in report.unknown],
         "unpriced": [_unpriced(u) for u in report.unpriced],
         "files": [
             {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from costcalc.choices import UsageEngine as Engine
+from costcalc.errors import InputError
 from costcalc.usage.groups import Cuts, Groups, add_record, merge
 from costcalc.usage.jsonrec import NotBilled
 from costcalc.usage.mapping import ColumnMap
@@ -77,6 +78,12 @@ def scan_files(
     """Every file's token sums per group; bad rows counted and the first ones located."""
     scan = Scan()
     sources = [detect(Path(p), fmt, mapping) for p in paths]
+    for src in sources:
+        if tag and src.kind in ("csv", "parquet") and tag not in src.columns:
+            there = ", ".join(src.columns) or "none"
+            raise InputError(
+                f"{src.path}: --by tag={tag}: no such column; the columns are: {there}"
+            )
     for src in sources:
         if engine is Engine.PYTHON or src.kind in ("json", "llm"):
             if src.kind == "parquet":

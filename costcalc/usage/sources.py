@@ -39,6 +39,7 @@ class Source:
     format: str  # a shape name, an export name, llm, csv or parquet
     shape: Shape | None = None
     mapping: ColumnMap | None = None
+    columns: tuple[str, ...] = ()  # CSV and Parquet: the columns there are
 
     @property
     def label(self) -> str:
@@ -141,7 +142,7 @@ def _tabular(path: Path, kind: str, mapping: ColumnMap | None, present: list[str
             f"(its columns are: {', '.join(present) or 'none'})"
         )
     check_columns(str(path), mapping, present)
-    return Source(path, kind, kind, mapping=mapping)
+    return Source(path, kind, kind, mapping=mapping, columns=tuple(present))
 
 
 # ---------------------------------------------------------------- the Python readers
