@@ -61,9 +61,9 @@ def test_pricing_export_cli_csv_and_tier_rows(data_dir, tmp_path):
     table = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(table[0]) == list(COLUMNS)
     gemini = [r for r in table if r["name"] == "gemini-2.5-pro"]
-    assert [(r["above_input_tokens"], r["input"], r["cache_write"]) for r in gemini] == [
-        ("0", "1.25", ""),
-        ("200000", "2.5", ""),
+    assert [(r["above_input_tokens"], r["input"], r["batch_output"]) for r in gemini] == [
+        ("0", "1.25", "5"),
+        ("200000", "2.5", "7.5"),
     ]
     out = tmp_path / "p.parquet"
     result = runner.invoke(app, ["pricing", "export", "--format", "parquet", "-o", str(out)])
