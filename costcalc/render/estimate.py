@@ -272,7 +272,7 @@ def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
         add(Column("", 9), [_bar(e.cost.total, top) for e in ests])
     if any(r.worst_case for r in rows):  # at the request's own max_tokens
         worst = [r.worst_case.cost.total if r.worst_case else None for r in rows]
-        add(Column("$/call at max_tokens", 5, right=True), common.money_column(worst))
+        add(Column(f"{money} at max_tokens", 5, right=True), common.money_column(worst))
     add(Column("latency", 1, right=True), [_latency(r) for r in rows])
     add(Column("context", 8, right=True), [_context(r) for r in rows])
     if any(e.volume for e in ests):
