@@ -412,3 +412,34 @@ def test_arbitrary_yaml_never_crashes(tmp_path_factory, value):
         ["check", "--config", str(tmp / "costcalc.yaml")],
     ):
         _ok(_cli(*args))
+
+
+# ---------------------------------------------------------------- the tokenizer cache
+
+
+def test_a_tampered_rank_cache_never_changes_a_count(tmp_path):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "COSTCALC_CACHE_DIR": str(cache)}
+    cli = [sys.executable, "-c", "from costcalc.cli import main; main()"]
+    prompt = tmp_path / "p.txt"
+    prompt.write_text("The quick brown fox jumps over the lazy dog. " * 20)
+
+    def count() -> int:
+        proc = subprocess.run(
+            [*cli, "count", "--json", str(prompt)], capture_output=True, env=env, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert b"Traceback" not in proc.stderr
+        return json.loads(proc.stdout)["total_tokens"]
+
+    honest = count()
+    files = sorted(cache.glob("*.ranks"))
+    assert files, "the first count writes the cache"
+    ranks = files[0]
+    good = ranks.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0x01  # one bit
+    for tampered in (bytes(flipped), b"\x80\x05N.", b"garbage", good[: len(good) // 2]):
+        ranks.write_bytes(tampered)
+        assert count() == honest
+        assert ranks.read_bytes() == good  # rebuilt
