@@ -177,8 +177,8 @@ BAD = {
         _edit("    calls: 100000", "    calls: 100000\n    cals: 5"),
         "error: costcalc.yaml:9: targets[0].cals: unknown key (expected one of: name, prompts, "
         "model, format, unit, turns, system, output_tokens, output_file, reasoning_tokens, "
-        "cached_fraction, cache_write_fraction, prompt_cache, response_cache_hit, batch, calls, "
-        "per, budget, allow_skipped)",
+        "cached_fraction, cache_write_fraction, prompt_cache, response_cache_hit, batch, "
+        "service_tier, cache_ttl, calls, per, budget, allow_skipped)",
     ),
     "unknown budget rule": (
         _edit("      latency_s: 11", "      latency: 11"),
@@ -663,3 +663,28 @@ def test_a_target_named_like_a_number_marker_stays_a_string(repo):
     result = check("--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["targets"][0]["name"] == "\x00dec:5"
+
+
+def test_service_tier_and_cache_ttl_in_the_config(tmp_path):
+    (tmp_path / "p.txt").write_text("hello " * 2000)
+    config = tmp_path / "costcalc.yaml"
+    base = (
+        "targets:\n  - name: t\n    prompts: [p.txt]\n    model: {model}\n"
+        "    output_tokens: 10\n    {extra}\n"
+    )
+
+    def run(model, extra):
+        config.write_text(base.format(model=model, extra=extra))
+        return CliRunner().invoke(app, ["check", "--config", str(config), "--json"])
+
+    standard = run("gpt-5", "batch: false")
+    flex = run("gpt-5", "service_tier: flex")
+    assert standard.exit_code == flex.exit_code == 0, flex.stderr
+    cost = [json.loads(r.stdout)["targets"][0]["per_call_usd"] for r in (standard, flex)]
+    assert cost[1] * 2 == cost[0]  # OpenAI flex: half the standard price
+    no_flex = run("gpt-4o", "service_tier: flex")
+    assert no_flex.exit_code == 2
+    assert "openai/gpt-4o has no flex prices" in no_flex.stderr
+    bad = run("claude-sonnet-4-5", "cache_ttl: 2h")
+    assert bad.exit_code == 2
+    assert "targets[0].cache_ttl: expected one of 5m, 1h, got a string" in bad.stderr

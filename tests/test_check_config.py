@@ -129,7 +129,8 @@ def test_overall_monthly_budget_needs_every_target_to_have_calls(tmp_path):
             "targets: [{name: a, prompts: x, model: m}]\ndefaults: {name: b}\n",
             "costcalc.yaml:2: defaults.name: unknown key (expected one of: model, format, "
             "unit, turns, system, output_tokens, output_file, reasoning_tokens, cached_fraction, "
-            "cache_write_fraction, prompt_cache, response_cache_hit, batch, calls, per)",
+            "cache_write_fraction, prompt_cache, response_cache_hit, batch, service_tier, "
+            "cache_ttl, calls, per)",
         ),
     ],
 )

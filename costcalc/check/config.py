@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from costcalc.catalog.yamlsrc import Map, Seq, YamlProblem, compose, plain
-from costcalc.choices import InputFormat, Per
+from costcalc.choices import CacheTTL, InputFormat, Per, ServiceTier
 from costcalc.errors import ConfigError
 
 CONFIG_NAMES = ("costcalc.yaml", "costcalc.yml")
@@ -42,6 +42,8 @@ REQUEST_KEYS = (
     "prompt_cache",
     "response_cache_hit",
     "batch",
+    "service_tier",
+    "cache_ttl",
     "calls",
     "per",
 )
@@ -126,6 +128,8 @@ class Target:
     prompt_cache: bool = True
     response_cache_hit: Decimal = Decimal(0)
     batch: bool = False
+    service_tier: ServiceTier = ServiceTier.STANDARD
+    cache_ttl: CacheTTL = CacheTTL.FIVE_MINUTES
     calls: int | None = None
     per: Per = Per.MONTH
     budget: tuple[Rule, ...] = ()
@@ -382,6 +386,14 @@ class _Reader:
             if value not in choices:
                 raise where.error(f"expected one of {', '.join(choices)}, got {_describe(value)}")
             return Per(value)
+        for name, choice in (("service_tier", ServiceTier), ("cache_ttl", CacheTTL)):
+            if key == name:
+                choices = [c.value for c in choice]
+                if value not in choices:
+                    raise where.error(
+                        f"expected one of {', '.join(choices)}, got {_describe(value)}"
+                    )
+                return choice(value)
         if key == "unit":
             if value not in UNITS:
                 raise where.error(f"expected one of {', '.join(UNITS)}, got {_describe(value)}")

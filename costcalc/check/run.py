@@ -166,6 +166,8 @@ def _workload(target: Target, output: int) -> Workload:
         fmt=target.format,
         turns=target.turns,
         batch=target.batch,
+        service_tier=target.service_tier,
+        cache_ttl=target.cache_ttl,
         output=OutputSpec(output, target.reasoning_tokens),
         cache=CacheSpec(
             prompt_cache=target.prompt_cache,
