@@ -199,3 +199,27 @@ def test_parquet_with_a_column_mapping_typed_columns(tmp_path, catalog):
     # 600 x 2.5 + 400 x 1.25 + 200 x 10 = 4000; the fractional and negative rows are bad
     assert [(ln.key, ln.cost) for ln in report.lines] == [("2025-11-03", D("0.004"))]
     assert report.bad_rows == 2
+
+
+def test_what_if_across_tokenizer_families(tmp_path, catalog):
+    log = tmp_path / "o.jsonl"
+    log.write_text(
+        '{"model": "gpt-4o", "created": 1761998400, "usage": {"prompt_tokens": 1000, '
+        '"completion_tokens": 200, "prompt_tokens_details": {"cached_tokens": 400}}}\n'
+    )
+    claude = catalog.resolve("claude-sonnet-4-5")
+    report = run([log], catalog, what_if=[claude, catalog.resolve("gpt-4o-mini")])
+    to_claude, to_mini = report.what_if
+    f = claude.tokenizer.ratio / catalog.resolve("gpt-4o").tokenizer.ratio
+    assert f != 1 and to_claude.approximate and not to_mini.approximate
+
+    def r(n: int) -> int:
+        return int((n * f).to_integral_value())
+
+    # Claude: the same call in Claude tokens, same cached share: in x 3, cached x 0.3, out x 15
+    expected = (D(r(1000) - r(400)) * 3 + D(r(400)) * D("0.3") + D(r(200)) * 15) / 10**6
+    assert to_claude.cost == expected
+    # gpt-4o-mini, same tokenizer: 600 x 0.15 + 400 x 0.075 + 200 x 0.6 = 240
+    assert to_mini.cost == D("0.00024")
+    assert to_mini.current == D("0.004") and to_mini.saving == D("0.00376")
+    assert to_mini.by_month == {"2025-11": (D("0.004"), D("0.00024"))}
