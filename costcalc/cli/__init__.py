@@ -7,7 +7,16 @@ imported; the modules import the stages they use inside the commands, so
 
 from __future__ import annotations
 
-from costcalc.cli import bench, check, count, estimate, models, pricing, pricing_export, usage  # noqa: F401,E501
+from costcalc.cli import (  # noqa: F401  (each registers its commands)
+    bench,
+    check,
+    count,
+    estimate,
+    models,
+    pricing,
+    pricing_export,
+    usage,
+)
 from costcalc.cli.app import app
 
 __all__ = ["app", "main"]
