@@ -192,7 +192,8 @@ def jsonl_select(shape: Shape, source_sql: str, tag: tuple[str, ...] | None) -> 
     >= 0 below 2**63 written as plain digits (so 1.5, 1e3, "12" and true are not).
     """
     leaves = _Leaves(_tree(_paths(shape, tag)), shape.root)
-    terms, cols = [], []
+    terms: list[str] = []
+    cols: list[tuple[str, list[int]]] = []
     for name in FIELDS:
         parts = []
         for term in shape.fields.get(name, ()):
@@ -253,8 +254,8 @@ def jsonl_source(path: Path, shape: Shape, tag: tuple[str, ...] | None) -> str:
 # ---------------------------------------------------------------- mapped tables
 
 
-_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
-_INTEGERS += ("UINTEGER", "UBIGINT", "UHUGEINT")
+_INTEGERS: tuple[str, ...] = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+_INTEGERS += ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
 _FRACTIONS = ("FLOAT", "DOUBLE", "REAL")
 
 

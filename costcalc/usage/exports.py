@@ -90,7 +90,8 @@ def _context_floor(value: object) -> int:
 
 def anthropic_records(doc: dict) -> Iterator[Record]:
     for _, bucket, r in _results(doc):
-        creation = r.get("cache_creation") if isinstance(r.get("cache_creation"), dict) else {}
+        raw = r.get("cache_creation")
+        creation: dict = raw if isinstance(raw, dict) else {}
         uncached = token(r.get("uncached_input_tokens"), "uncached_input_tokens")
         read = token(r.get("cache_read_input_tokens"), "cache_read_input_tokens")
         w5 = token(creation.get("ephemeral_5m_input_tokens"), "ephemeral_5m_input_tokens")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from costcalc.catalog import Catalog
@@ -29,7 +30,9 @@ def price_usage(
     factors = {e.tokenizer.ratio for e in entries} | {w.tokenizer.ratio for w in what_if}
     conversions = {t / s for t in {w.tokenizer.ratio for w in what_if} for s in factors}
     everything = [*entries, *what_if]
-    cuts = Cuts(tier_cuts(everything, tuple(sorted(conversions | {1}))), minute_cuts(everything))
+    cuts = Cuts(
+        tier_cuts(everything, tuple(sorted(conversions | {Decimal(1)}))), minute_cuts(everything)
+    )
     by = by or By("model")
     tag = by.tag if by.kind == "tag" else None
     scan = scan_files(paths, cuts, fmt=fmt, mapping=mapping, tag=tag, engine=engine)

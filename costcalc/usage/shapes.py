@@ -12,6 +12,7 @@ present and not null (0 when none is).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 Path = tuple[str, ...]
@@ -24,7 +25,7 @@ class Shape:
     description: str
     root: Path  # where the response object sits in a line
     model: Term
-    fields: dict[str, tuple[Term, ...]]  # neutral field -> terms to add
+    fields: Mapping[str, tuple[Term, ...]]  # neutral field -> terms to add
     time: Term = ()
     time_epoch: bool = True  # seconds since 1970, else ISO 8601 text
     service_tier: Term = ()

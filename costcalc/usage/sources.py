@@ -180,6 +180,7 @@ def read_jsonl(src: Source, tag: str | None) -> Iterator[Outcome]:
 def read_json(src: Source, tag: str | None) -> Iterator[Outcome]:
     doc = _load_document(src.path)
     if src.format in EXPORTS:
+        assert isinstance(doc, dict)  # detect() saw an export's shape
         records = (
             exports.openai_records(doc)
             if src.format == "openai-usage"
@@ -276,7 +277,8 @@ def mapped_record(row: dict, m: ColumnMap, tag: str | None) -> Record:
         f: _csv_int(col(f), m.get(f) or f)
         for f in ("input", "cached", "write_5m", "write_1h", "output", "reasoning")
     }
-    requests = 1 if m.get("requests") is None else _csv_int(col("requests"), m.get("requests"))
+    column = m.get("requests")
+    requests = 1 if column is None else _csv_int(col("requests"), column)
     model = (col("model") or "").strip() or None
     tier = (col("service_tier") or "").strip() or None
     tags = {tag: str(row.get(tag) or "")} if tag else {}

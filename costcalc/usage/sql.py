@@ -28,9 +28,9 @@ PER_TOKEN = "0.000001"  # USD per 1M tokens -> per token, as an exact DECIMAL fa
 
 
 def _reader(src: Source) -> str:
-    if src.kind == "jsonl":
+    if src.kind == "jsonl" and src.shape is not None:
         return jsonl_select(src.shape, jsonl_source(src.path, src.shape, None), None)
-    if src.kind in ("csv", "parquet"):
+    if src.kind in ("csv", "parquet") and src.mapping is not None:
         return table_select(src.mapping, table_source(src.path, src.kind), None)
     raise ValueError(src.kind)
 
