@@ -10,6 +10,7 @@ Each scheduled or window item carries its own ``price`` (and optional
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -61,8 +62,8 @@ def derivations_of(m: Map, key_path: str, chk: Checker) -> dict[str, Derivation]
         if isinstance(of, str) and source is not None and of in PRICE_FIELDS and of != name:
             rules[name] = Derivation(name, of, times if times is not None else Decimal(1), source)
     reported: set[str] = set()
-    for name, rule in rules.items():  # a chain that comes back to where it started
-        seen, step = [name], rule.of
+    for name, derivation in rules.items():  # a chain that comes back to where it started
+        seen, step = [name], derivation.of
         while step in rules and step not in seen:
             seen.append(step)
             step = rules[step].of
@@ -73,7 +74,7 @@ def derivations_of(m: Map, key_path: str, chk: Checker) -> dict[str, Derivation]
     return None if len(chk.problems) > before else rules
 
 
-def _dates(item: Map, here: str, chk: Checker) -> tuple[object, object, bool]:
+def _dates(item: Map, here: str, chk: Checker) -> tuple[_dt.date | None, _dt.date | None, bool]:
     """(start, end, ok) of an item's ``from`` / ``until``; end must come after start."""
     start_text = chk.date(item, "from", here)
     end_text = chk.date(item, "until", here)
@@ -128,6 +129,7 @@ def scheduled_of(m: Map, key_path: str, read: PriceSetReader, chk: Checker) -> t
         dated = Dated(start, end, prices[0], prices[1])
         if previous is not None:
             before, where = previous
+            assert before.start is not None  # every kept item has a start
             if start <= before.start or (before.end is not None and start < before.end):
                 last = before.end if before.end is not None else before.start
                 chk.add(
