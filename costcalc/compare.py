@@ -64,11 +64,6 @@ class Row:
     worst_unit: UnitEstimate | None = None  # every call at its request's max output tokens
     lifecycle: str = ""  # "shut down DATE" / "shuts down DATE" (within 90 days), else ""
 
-    @property
-    def retired(self) -> bool:
-        """The shutdown date has come (ISO dates compare as text; YYYY-MM is its 1st)."""
-        return self.deprecated is not None and self.deprecated <= dt.date.today().isoformat()
-
 
 @dataclass(frozen=True)
 class Comparison:
