@@ -25,10 +25,12 @@ def _throughput(prices: AdHocPrices, base: Throughput | None) -> Throughput | No
     if prices.output_tps is None and prices.ttft_s is None:
         return base
     return Throughput(
-        ttft_s=prices.ttft_s if prices.ttft_s is not None else (base and base.ttft_s),
+        ttft_s=prices.ttft_s
+        if prices.ttft_s is not None
+        else (base.ttft_s if base is not None else None),
         output_tps=prices.output_tps
         if prices.output_tps is not None
-        else (base and base.output_tps),
+        else (base.output_tps if base is not None else None),
         source=ORIGIN,
         as_of=dt.date.today().isoformat(),
     )

@@ -208,6 +208,7 @@ def _calls(
         calls, exact = _transcript_calls(wl, entry, counted.transcripts)
         return wl.unit, calls, exact, None
     side_exact = (wl.system is None and wl.output.sample is None) or tok.exact
+    inputs: list[tuple[str | None, int, int | None]]  # (label, tokens, max output tokens)
     if wl.input_tokens is not None:
         counts: list[InputCount] = []
         inputs = [(None, wl.input_tokens, None)]
@@ -229,6 +230,7 @@ def _calls(
     )):  # fmt: skip
         unit = Unit.TASK  # a JSONL or batch file: each line is a call
     if unit is Unit.TURNS:
+        assert wl.turns is not None  # Workload: Unit.TURNS comes with turns
         user = sum(n for _, n, _ in inputs)
         system = tok.scale(counted.system.get(tok.encoding, 0))
         return unit, planned_calls(wl.turns, system, user, output), exact, None
@@ -338,7 +340,8 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
             f"note: {c.label.removesuffix(': no reply')}: no assistant message, so it is "
             "priced as one call (the next one)"
             for c in calls
-            if unit_kind is Unit.TRANSCRIPT and c.output_tokens is None
+            # a transcript's call without a reply is always labelled "PATH: no reply"
+            if unit_kind is Unit.TRANSCRIPT and c.output_tokens is None and c.label is not None
         ]
         try:
             unit = price_unit(entry, wl, calls, output_tokens=output, exact=exact)
@@ -359,7 +362,7 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
                 None,
                 _limits(est, query),
                 entry.deprecated,
-                worst and worst.total,
+                worst.total if worst is not None else None,
                 single,
                 unit,
                 worst,

@@ -19,7 +19,7 @@ from costcalc.inputs import SkipInput, Skipped, Source, TextReader, resolve_sour
 from costcalc.tokens import (
     CHUNK_CHARS,
     Kind,
-    Tokenizer,
+    TokenizerSpec,
     count_stream,
     get_counter,
     resolve,
@@ -114,7 +114,7 @@ def _blocks_with_progress(reader: TextReader, progress: Progress):
 
 
 def _count_text_source(
-    src: Source, tok: Tokenizer, pool, stdin, progress
+    src: Source, tok: TokenizerSpec, pool, stdin, progress
 ) -> tuple[InputCount, TextReader]:
     reader = TextReader(src, stdin)
     if src.size is not None and src.size <= CHUNK_CHARS:
@@ -126,7 +126,7 @@ def _count_text_source(
     return InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n), reader
 
 
-Pick = Callable[[object], tuple[Tokenizer, object]]  # request -> (tokenizer, Rules)
+Pick = Callable[[object], tuple[TokenizerSpec, object]]  # request -> (tokenizer, Rules)
 
 
 def request_format(fmt: InputFormat, path: str) -> InputFormat:
@@ -205,7 +205,7 @@ def _not_priced(counts: list[InputCount]) -> list[str]:
 
 def count_sources(
     sources: Sequence[Source],
-    tok: Tokenizer,
+    tok: TokenizerSpec,
     fmt: InputFormat = InputFormat.TEXT,
     *,
     model: str | None = None,
@@ -217,8 +217,8 @@ def count_sources(
     """Count every source. Requests are counted with the tokenizer and billing rules
     ``pick`` chooses for each (default: ``tok`` and the body's own provider's method)."""
     progress = progress or _NoProgress()
-    sizes = [s.size for s in sources]
-    progress.start(None if None in sizes else sum(sizes))
+    sizes = [s.size for s in sources if s.size is not None]
+    progress.start(sum(sizes) if len(sizes) == len(sources) else None)
     plan = resolve(tok)
     get_counter(plan.runs)  # load once, before the threads start
     results: list[list[InputCount]] = [[] for _ in sources]
@@ -289,7 +289,7 @@ def _count_one(src, tok, fmt, pool, stdin, progress, pick):
 
 def count_inputs(
     paths: Sequence[str],
-    tok: Tokenizer,
+    tok: TokenizerSpec,
     fmt: InputFormat = InputFormat.TEXT,
     *,
     model: str | None = None,

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
-from costcalc.tokens import Tokenizer, get_encoding
+from costcalc.tokens import TokenizerSpec, get_encoding
 
 
-def stand_in_tokens(tok: Tokenizer, n: int) -> int:
+def stand_in_tokens(tok: TokenizerSpec, n: int) -> int:
     """How many of the encoding's tokens N of the model's tokens are, at most."""
     if tok.ratio == 1:
         return n
     return int((Decimal(n) / tok.ratio).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def first_tokens(text: str, tok: Tokenizer, n: int) -> str:
+def first_tokens(text: str, tok: TokenizerSpec, n: int) -> str:
     """The longest prefix of ``text`` made of its first ``n`` tokens.
 
     A token that ends inside a character (a split emoji) is left out rather

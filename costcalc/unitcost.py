@@ -95,27 +95,32 @@ def _request(
     cache: bool,
 ) -> Request:
     call = calls[k]
-    common = dict(
+    spec = workload.cache
+    # Fixed fractions replace the rules; otherwise whole-token counts do.
+    cached_fraction, cache_write_fraction = ZERO, ZERO
+    cached: int | None = None
+    written: int | None = None
+    if spec.fixed:
+        cached_fraction = spec.cached_fraction or ZERO
+        cache_write_fraction = spec.cache_write_fraction or ZERO
+    else:
+        cached, written = (0, 0)
+        if cache and spec.prompt_cache:
+            cached, written = cache_split(entry, calls, k, _selection(workload))
+    return Request(
         input_tokens=call.input_tokens,
         output_tokens=call.output_tokens if call.output_tokens is not None else output,
         reasoning_tokens=workload.output.reasoning_tokens,
+        cached_fraction=cached_fraction,
+        cache_write_fraction=cache_write_fraction,
         batch=workload.batch,
         exact_tokens=exact,
         service_tier=workload.service_tier,
         cache_ttl=workload.cache_ttl,
         at=workload.at,
+        cached_tokens=cached,
+        cache_write_tokens=written,
     )
-    spec = workload.cache
-    if spec.fixed:
-        return Request(
-            **common,
-            cached_fraction=spec.cached_fraction or ZERO,
-            cache_write_fraction=spec.cache_write_fraction or ZERO,
-        )
-    cached, written = (0, 0)
-    if cache and spec.prompt_cache:
-        cached, written = cache_split(entry, calls, k, _selection(workload))
-    return Request(**common, cached_tokens=cached, cache_write_tokens=written)
 
 
 def _sum_latency(parts: Sequence[Estimate]) -> Latency:

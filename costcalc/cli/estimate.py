@@ -205,8 +205,8 @@ def estimate_cmd(
     if peak_ratio is not None and peak_ratio < 1:
         raise CostcalcError(f"--peak must be >= 1 (peak / mean arrivals), got {peak}")
     if calls is None:
-        for flag, value in (("--peak", peak), ("--response-cache-hit", response_cache_hit)):
-            if value is not None:
+        for flag, given in (("--peak", peak), ("--response-cache-hit", response_cache_hit)):
+            if given is not None:
                 raise CostcalcError(f"{flag} needs a volume: add --calls N --per P")
     volume = None
     if calls is not None:
