@@ -102,7 +102,7 @@ def check_cmd(
     show("check", report, out, wide)
     if github:
         stream = sys.stdout if out is OutputFormat.TABLE else sys.stderr
-        for line in render.annotations(report):  # type: ignore[operator]  # the name clashes with __future__'s
+        for line in render.annotations(report):
             print(line, file=stream)
         stream.flush()
     failures = []  # each report is tried, whatever happened to the others and to stdout

@@ -196,7 +196,7 @@ def _summary_rows(r: BenchResult) -> list[tuple[str, str, str, str]]:
 
 
 def _projection_rows(r: BenchResult) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for j in r.projections:
         fits = {True: "yes", False: "no", None: "?"}[j.fits_in_memory]
         rows.append(
@@ -291,20 +291,21 @@ def render(r: BenchResult, fmt: OutputFormat, console=None):
 
 
 def _table(r: BenchResult, console):
-    from rich.console import Group
+    from rich.console import Group, JustifyMethod
     from rich.table import Table
 
     box = common.table_box(console) if console is not None else None
     summary = Table(title=_title(r), box=box, title_justify="left")
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("phase", "left"),
         ("measured", "left"),
         ("limit", "left"),
         ("efficiency", "right"),
-    ):
+    )
+    for name, justify in columns:
         summary.add_column(name, justify=justify)
-    for row in _summary_rows(r):
-        summary.add_row(*row)
+    for summary_row in _summary_rows(r):
+        summary.add_row(*summary_row)
     parts = [summary]
     if r.projections:
         proj = Table(

@@ -3,13 +3,15 @@
 They format a :class:`~costcalc.check.run.CheckReport`; they never compute.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: this module defines a function
+# named ``annotations``, which that import would also bind. Every name its
+# annotations use is imported below, and Python 3.10 evaluates ``X | None``.
 
 import re
 from decimal import Decimal
 
 from costcalc.check.baseline import REPORT_VERSION, TargetDiff
-from costcalc.check.rules import Breach
+from costcalc.check.rules import Breach, Number
 from costcalc.check.run import CheckReport, TargetResult
 from costcalc.render import common, layout
 from costcalc.render.common import decimal_text, money, seconds
@@ -43,32 +45,45 @@ def _signed(value: Decimal | None) -> str:
     return ("+" if value > 0 else "") + money(value)
 
 
-def _who(b) -> str:
+def _who(b: Breach) -> str:
     return f"target {b.target!r}" if b.target is not None else ALL
+
+
+def _decimal(actual: Number) -> Decimal:
+    """A cost or percentage figure: the rules measuring money give Decimal actuals."""
+    assert isinstance(actual, Decimal), actual
+    return actual
 
 
 def message(b: Breach) -> str:
     """One line a person can act on, e.g. "target 'x': ... over the budget of $0.02"."""
     lim, act = b.limit, b.actual
-    if b.rule == "per_call_usd":
-        what = f"the most expensive prompt costs {_usd(act, lim)} per call"
-        limit = f"the budget of {_usd(lim, act)} per call"
-    elif b.rule == "monthly_usd":
-        what = f"{_usd(act, lim)}/month"
-        limit = f"the budget of {_usd(lim, act)}/month"
-    elif b.rule == "latency_s":
+    if b.rule == "latency_s":
         what = f"the slowest prompt takes {act:.3g} s"
         limit = f"the limit of {decimal_text(lim)} s"
     elif b.rule == "max_input_tokens":
         what = f"the largest prompt has {act:,} input tokens"
         limit = f"the limit of {int(lim):,}"
-    elif b.rule == "max_increase_pct":
+    else:
+        what, limit = _money_message(b.rule, lim, _decimal(act))
+    return f"{_who(b)}: {what}, over {limit} ({b.rule})"
+
+
+def _money_message(rule: str, lim: Decimal, act: Decimal) -> tuple[str, str]:
+    """(what, limit) for the rules on costs and their growth."""
+    if rule == "per_call_usd":
+        what = f"the most expensive prompt costs {_usd(act, lim)} per call"
+        limit = f"the budget of {_usd(lim, act)} per call"
+    elif rule == "monthly_usd":
+        what = f"{_usd(act, lim)}/month"
+        limit = f"the budget of {_usd(lim, act)}/month"
+    elif rule == "max_increase_pct":
         what = f"the monthly cost grew {decimal_text(act)}% against the baseline"
         limit = f"the limit of {decimal_text(lim)}%"
     else:
         what = f"the monthly cost grew {_usd(act, lim)}/month against the baseline"
         limit = f"the limit of {_usd(lim, act)}/month"
-    return f"{_who(b)}: {what}, over {limit} ({b.rule})"
+    return what, limit
 
 
 def _latency(value: float | None) -> float | None:
@@ -245,7 +260,11 @@ def table(report: CheckReport, screen: layout.Screen) -> str:
 
 
 def _md_row(t: TargetResult | None, d: TargetDiff | None, broken: set, with_base: bool) -> list:
-    name = t.name if t is not None else d.name  # type: ignore[union-attr]
+    if t is None:
+        assert d is not None, "a markdown row is a target, a removed one, or both"
+        name = d.name
+    else:
+        name = t.name
     mark = "❌" if name in broken else "✅"
     if t is None:
         row = [f"{mark} {name}", common.UNKNOWN, "", "", "", "removed"]
@@ -267,6 +286,10 @@ def _md_row(t: TargetResult | None, d: TargetDiff | None, broken: set, with_base
     return row
 
 
+def _mover_key(d: TargetDiff) -> Decimal:
+    return -abs(d.diff_usd or Decimal(0))
+
+
 def _md_rows(report: CheckReport) -> tuple[list[str], str, list[list]]:
     broken = {b.target for b in report.breaches}
     diff = report.baseline
@@ -277,7 +300,7 @@ def _md_rows(report: CheckReport) -> tuple[list[str], str, list[list]]:
     header = ["target", "model", "max tokens", "per call (max)", "latency", "before", "after"]
     header += ["diff", "diff %"]
     by_name = {t.name: t for t in report.targets}
-    movers = sorted(diff.targets, key=lambda d: -abs(d.diff_usd or 0))  # biggest movers first
+    movers = sorted(diff.targets, key=_mover_key)  # biggest movers first
     rows = [_md_row(by_name.get(d.name), d, broken, True) for d in movers]
     return header, "llrrrrrrr", rows
 
@@ -422,8 +445,9 @@ def junit(report: CheckReport) -> str:
             cases.append(ET.Element("testcase", classname=f"costcalc.{t.name}", name="priced"))
     failures = sum(1 for r in report.results if r.breached)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0", "skipped": "0"}
-    root = ET.Element("testsuites", name="costcalc check", **counts)
-    suite = ET.SubElement(root, "testsuite", name="costcalc check", **counts)
+    attrib = {"name": "costcalc check", **counts}
+    root = ET.Element("testsuites", attrib)
+    suite = ET.SubElement(root, "testsuite", attrib)
     suite.extend(cases)
     for element in root.iter():  # names come from configs and files: keep the XML valid
         element.attrib = {k: _xml_text(v) for k, v in element.attrib.items()}

@@ -219,7 +219,10 @@ def column_decimals(values: Iterable[Decimal | None]) -> int:
             continue
         mag = abs(value)
         need = 0 if mag >= 100 else 2 if mag >= 1 else 2 - mag.adjusted()
-        exact = -mag.normalize().as_tuple().exponent  # 0.0007 needs 4, never 0.000700
+        exponent = mag.normalize().as_tuple().exponent
+        if not isinstance(exponent, int):  # "n", "N" or "F": NaN or infinity
+            raise ValueError(f"not a finite number: {value}")
+        exact = -exponent  # 0.0007 needs 4, never 0.000700
         need = min(need, max(exact, 0 if mag >= 100 else 2))
         if need > decimals:
             decimals = need

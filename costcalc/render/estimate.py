@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from costcalc.choices import Unit
 from costcalc.compare import Comparison, Row
+from costcalc.estimate import Estimate, VolumeEstimate
 from costcalc.render import common, layout
 from costcalc.render.layout import Column, Screen
-from costcalc.unitcost import Part
+from costcalc.unitcost import Part, UnitEstimate
 
 BAR_WIDTH = 10
 
@@ -27,11 +28,25 @@ def _conversation(result: Comparison) -> bool:
     return result.unit in (Unit.TRANSCRIPT, Unit.TURNS)
 
 
+def _unit(row: Row) -> UnitEstimate:
+    """The row's calls: compare() prices every model's row as a unit."""
+    assert row.unit is not None, row.estimate.key
+    return row.unit
+
+
+def _volume(e: Estimate) -> VolumeEstimate:
+    """The estimate's volume, in a column that has one: a workload's volume prices every model."""
+    assert e.volume is not None, e.key
+    return e.volume
+
+
 def part_dict(row: Row, part: Part, conversation: bool) -> dict:
     """One call of a unit: the call's own figures, and the unit's cost up to it."""
     out = _estimate_dict(part.estimate, part.label)
     if part.max_output_tokens is not None:
         out["max_output_tokens"] = part.max_output_tokens
+        # a call with its own max output tokens makes compare() price the worst case
+        assert row.worst_unit is not None, row.estimate.key
         worst = row.worst_unit.parts[part.index].estimate
         out["cost_usd_worst_case"] = worst.cost.total
     out["call"] = part.index + 1
@@ -44,7 +59,7 @@ def part_dict(row: Row, part: Part, conversation: bool) -> dict:
 def total_dict(row: Row, conversation: bool) -> dict:
     """One model's total for the unit, with its volume."""
     out = row_dict(row)
-    unit = row.unit
+    unit = _unit(row)
     out["calls"] = len(unit.parts)
     if conversation:
         out["turns"] = len(unit.parts)
@@ -161,7 +176,7 @@ def _used(e, kind: str) -> bool:
 
 def _parts(result: Comparison) -> list[tuple[Row, Part]]:
     """Every call of every model, in input order (then the models' order)."""
-    pairs = [(r, p) for r in result.rows for p in r.unit.parts]
+    pairs = [(r, p) for r in result.rows for p in _unit(r).parts]
     order = {r.estimate.key: i for i, r in enumerate(result.rows)}
     return sorted(pairs, key=lambda rp: (rp[1].index, order[rp[0].estimate.key]))
 
@@ -253,7 +268,7 @@ def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
         add(Column("input"), [r.input or "" for r in rows])
     add(Column("model"), [e.key for e in ests])
     if result.multi_call:
-        add(Column("calls", 4, right=True), [f"{len(r.unit.parts):,}" for r in rows])
+        add(Column("calls", 4, right=True), [f"{len(_unit(r).parts):,}" for r in rows])
     add(
         Column("in tokens", 3, right=True),
         [common.count(e.input_tokens, not e.exact_tokens) for e in ests],
@@ -265,8 +280,8 @@ def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
     money = "$/unit" if result.multi_call else "$/call"
     add(Column(money, right=True), common.money_column([e.cost.total for e in ests]))
     if any(r.unit and e.cached_input_tokens for r, e in zip(rows, ests, strict=True)):
-        add(Column("cached", 5, right=True), [f"{r.unit.cached_share:.0%}" for r in rows])
-        add(Column("saved", 5, right=True), common.money_column([r.unit.saved_usd for r in rows]))
+        add(Column("cached", 5, right=True), [f"{_unit(r).cached_share:.0%}" for r in rows])
+        add(Column("saved", 5, right=True), common.money_column([_unit(r).saved_usd for r in rows]))
     if len({e.key for e in ests}) > 1:  # a comparison: the relative-cost bar
         top = max((e.cost.total for e in ests), default=0)
         add(Column("", 9), [_bar(e.cost.total, top) for e in ests])
@@ -276,7 +291,7 @@ def _table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
     add(Column("latency", 1, right=True), [_latency(r) for r in rows])
     add(Column("context", 8, right=True), [_context(r) for r in rows])
     if any(e.volume for e in ests):
-        vols = [e.volume for e in ests]
+        vols = [_volume(e) for e in ests]
         monthly = common.money_column([v.cost_per_month_usd for v in vols])
         add(Column("$/month", right=True), monthly)
         add(Column("tokens/min", 7, right=True), [f"{v.tokens_per_minute:,.0f}" for v in vols])
@@ -342,9 +357,10 @@ def notices(result: Comparison) -> list[str]:
     for row in result.rows:
         e = row.estimate
         if result.multi_call:
-            at = row.unit.context_exceeded_at
+            unit = _unit(row)
+            at = unit.context_exceeded_at
             if at is not None:
-                call = row.unit.parts[at - 1].estimate
+                call = unit.parts[at - 1].estimate
                 what = "turn" if _conversation(result) else "call"
                 lines.append(
                     f"warning: {e.key}: {what} {at} ({call.request_tokens:,} tokens) does not "
@@ -427,7 +443,7 @@ def csv_text(result: Comparison) -> str:
         "concurrency",
     ]
     rows = []
-    lines = (
+    lines: list[tuple[str | None, Estimate]] = (
         [(p.label or str(p.index + 1), p.estimate) for _, p in _parts(result)]
         if result.multi_call
         else []

@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class DelayedProgress:
@@ -15,8 +19,8 @@ class DelayedProgress:
         self.delay = delay
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self._lock = threading.Lock()
-        self._bar = None
-        self._task = None
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
         self._done = 0
         self._total: int | None = None
         self._t0 = time.monotonic()
@@ -44,7 +48,7 @@ class DelayedProgress:
 
                 from costcalc.render.common import stderr_console
 
-                self._bar = Progress(
+                bar = Progress(
                     TextColumn("{task.description}"),
                     BarColumn(),
                     DownloadColumn(),
@@ -53,8 +57,10 @@ class DelayedProgress:
                     console=stderr_console(),
                     transient=True,
                 )
-                self._bar.start()
-                self._task = self._bar.add_task(self.description, total=self._total)
+                self._bar = bar
+                bar.start()
+                self._task = bar.add_task(self.description, total=self._total)
+            assert self._task is not None  # added with the bar, under the same lock
             self._bar.update(self._task, completed=self._done)
 
     def close(self) -> None:
