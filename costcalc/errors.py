@@ -74,6 +74,10 @@ class MissingPriceError(PricingError):
 class ConfigError(CostcalcError):
     """A costcalc.yaml (or a baseline report) that cannot be used."""
 
+    # The config file and line, when known (set by ``Where.error``).
+    file: str | None = None
+    line: int | None = None
+
 
 class BenchError(CostcalcError):
     """A benchmark that cannot run as asked."""

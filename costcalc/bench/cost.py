@@ -43,7 +43,7 @@ def hourly(
     if (watts is None) != (usd_per_kwh is None):
         missing = "--usd-per-kwh" if usd_per_kwh is None else "--watts"
         raise BenchError(f"--watts and --usd-per-kwh go together: add {missing}")
-    if watts is None:
+    if watts is None or usd_per_kwh is None:  # both None here, or neither
         return None
     return watts / Decimal(1000) * usd_per_kwh
 

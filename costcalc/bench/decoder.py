@@ -193,7 +193,7 @@ class Decoder:
         scale = 1.0 / math.sqrt(hd)
         f = s.ffn
 
-        if gpt2:
+        if self.pos is not None:  # GPT-2's learned positions
             xp.add(self.embed[token], self.pos[t], out=x)
         else:
             xp.copyto(x, self.embed[token])
@@ -311,7 +311,7 @@ class Decoder:
         gpt2 = s.style is Style.GPT2
         positions = xp.arange(start, start + n)
         x = self.embed[tokens]
-        if gpt2:
+        if self.pos is not None:  # GPT-2's learned positions
             x += self.pos[positions]
         h = xp.empty_like(x)
         att = xp.empty((n, d), F)
@@ -410,7 +410,7 @@ class Decoder:
         g = s.heads // kvh
         gpt2 = s.style is Style.GPT2
         x = self.embed[tokens]
-        if gpt2:
+        if self.pos is not None:  # GPT-2's learned positions
             x += self.pos[t]
         h = xp.empty_like(x)
         scale = 1.0 / math.sqrt(hd)

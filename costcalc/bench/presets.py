@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 from costcalc.errors import BenchError
 
@@ -217,7 +218,9 @@ def flag(field: str) -> str:
 
 def custom(base: Shape, **overrides: int | None) -> Shape:
     """``base`` with the given fields replaced; named ``custom`` when anything changed."""
-    given = {k: v for k, v in overrides.items() if v is not None}
+    # Any: replace() checks **given against every field, Style included; the
+    # keys are checked against CUSTOM_FIELDS (all int) just below.
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     unknown = set(given) - set(CUSTOM_FIELDS)
     if unknown:
         raise BenchError(f"unknown shape field(s): {', '.join(sorted(unknown))}")

@@ -141,7 +141,7 @@ class Catalog:
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """The closest known ids and aliases (difflib), best first."""
-        spelled = {}
+        spelled: dict[str, str] = {}
         for _, ref in self._slots.values():
             for known in (ref.id, *ref.aliases, *_nicknames(ref.node)):
                 spelled.setdefault(known.casefold(), known)

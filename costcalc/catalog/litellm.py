@@ -89,11 +89,11 @@ def _prices(spec: dict) -> tuple[dict[str, Decimal], list[tuple[int, dict[str, D
     for key, value in spec.items():
         m = _TIER_KEY.fullmatch(key)
         price = _per_million(value) if m else None
-        if price is None:
+        if m is None or price is None:
             continue
-        name = _PRICE_MAP.get(m[1] + (m[3] or ""))
-        if name is not None:
-            tiers.setdefault(int(m[2]) * 1000, {})[name] = price
+        tiered = _PRICE_MAP.get(m[1] + (m[3] or ""))
+        if tiered is not None:
+            tiers.setdefault(int(m[2]) * 1000, {})[tiered] = price
     for tier in tiers.values():
         for name in _TIER_INHERITS:
             if name not in tier and name in base:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from costcalc.catalog.fields import Checker, describe
 from costcalc.catalog.yamlsrc import Map
@@ -87,7 +88,9 @@ def media_of(m: Map, key_path: str, default: MediaRules | None, chk: Checker) ->
                 rules = replace(rules, image=_image(section, at, chk))
             for kind, unit in RATES.items():
                 if kind in section:
-                    rules = replace(rules, **{kind: _rate(section, kind, unit, at, chk)})
+                    # Any: replace() checks **rate against every field; kind names a RateRule one
+                    rate: dict[str, Any] = {kind: _rate(section, kind, unit, at, chk)}
+                    rules = replace(rules, **rate)
     if "tool_use" in m:
         rules = replace(rules, tool_use=_tool_use(m, key_path, chk))
     return None if rules == MediaRules() else rules

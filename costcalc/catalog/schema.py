@@ -132,7 +132,7 @@ def tokenizer_of(
         chk.add(t.where("encoding"), f"{at}.encoding", "give either name or encoding, not both")
     elif key not in t:
         chk.add(t.line, f"{at}.name", "missing")
-    elif name not in known:
+    elif not isinstance(name, str) or name not in known:  # a list is no name (nor hashable)
         chk.add(
             t.where(key),
             f"{at}.{key}",
@@ -145,6 +145,7 @@ def tokenizer_of(
         chk.add(t.where("ratio"), f"{at}.ratio", f"must be 1 with exact: true, got {ratio}")
     if len(chk.problems) > before:
         return None
+    assert isinstance(name, str)  # anything else was reported just above
     spec = known[name]
     if key == "encoding" and not exact:
         return stand_in(name, ratio or Decimal(1), ratio_source)

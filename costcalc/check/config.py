@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, overload
 
 from costcalc.catalog.yamlsrc import Map, Seq, YamlProblem, compose, plain
 from costcalc.choices import CacheTTL, InputFormat, Per, ServiceTier
@@ -195,7 +196,12 @@ class _Reader:
         self.label = label
         self.path = path
 
-    def at(self, parent: Map | Seq, key: str | int, key_path: str) -> Where:
+    @overload
+    def at(self, parent: Map, key: str, key_path: str) -> Where: ...
+    @overload
+    def at(self, parent: Seq, key: int, key_path: str) -> Where: ...
+    def at(self, parent: Map | Seq, key: Any, key_path: str) -> Where:
+        # key: Any because the overloads pair a Map with a key, a Seq with an index.
         return Where(self.label, parent.where(key), key_path)
 
     def keys(self, data: Map, allowed: tuple[str, ...], key_path: str) -> None:
@@ -361,8 +367,9 @@ class _Reader:
         value = item["prompts"]
         where = self.at(item, "prompts", f"{key_path}.prompts")
         if isinstance(value, str):
+            line = item.where("prompts")  # where.line, known here to be an int
             value = Seq([value])
-            value.line, value.item_lines = where.line, [where.line]
+            value.line, value.item_lines = line, [line]
         if not isinstance(value, Seq) or not value:
             raise where.error(
                 f"expected a glob or a non-empty list of globs, got {_describe(value)}"

@@ -93,6 +93,7 @@ def evaluate(
     out = []
     for rule in rules:
         file, line = rule.where.file, rule.where.line
+        actual: Number | None
         if rule.name == "per_call_usd":
             actual = subject.per_call_usd
             file, line = subject.per_call_file or (file, line)

@@ -81,11 +81,13 @@ class CheckReport:
 
 def _tidy(value: Decimal, quantum: Decimal) -> Decimal:
     """Exact when short; otherwise rounded to ``quantum`` (a mean can be 1/3)."""
-    return (
-        value.quantize(quantum)
-        if value.as_tuple().exponent < quantum.as_tuple().exponent
-        else value
-    )
+    return value.quantize(quantum) if _exponent(value) < _exponent(quantum) else value
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # amounts are finite: Decimal traps 1/0 and the like
+    return exponent
 
 
 def _display(path: Path, cwd: Path) -> str:
@@ -180,6 +182,7 @@ def _workload(target: Target, output: int) -> Workload:
 def _units(target: Target, entry: ModelEntry, found, output: int):
     """(units as (path, line, calls), exact, warnings, skipped) of the target's prompts."""
     tok = entry.tokenizer
+    units: list[tuple[str, int | None, tuple[Call, ...]]]
     if target.unit == "transcript":
         units, exact = [], tok.exact
         for src in found.sources:

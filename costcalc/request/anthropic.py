@@ -137,8 +137,9 @@ def _tools(r: Reader, value: object) -> tuple[ToolDef, ...]:
     for i, tool in enumerate(r.seq(value or [], "tools")):
         at = join("tools", i)
         t = r.obj(tool, at)
-        name = t.get("name") if isinstance(t.get("name"), str) else str(t.get("type", "tool"))
-        desc = t.get("description") if isinstance(t.get("description"), str) else ""
+        given_name, given_desc = t.get("name"), t.get("description")
+        name = given_name if isinstance(given_name, str) else str(t.get("type", "tool"))
+        desc = given_desc if isinstance(given_desc, str) else ""
         kind = "function" if "input_schema" in t else str(t.get("type", "function"))
         cache = isinstance(t.get("cache_control"), dict)
         out.append(ToolDef(name, at, desc, t.get("input_schema"), kind, spec=t, cache=cache))

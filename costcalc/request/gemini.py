@@ -151,7 +151,8 @@ def _tools(r: Reader, value: object) -> tuple[ToolDef, ...]:
             name = d.get("name")
             if not isinstance(name, str):
                 raise r.fail(dat, "a function declaration needs a 'name'")
-            desc = d.get("description") if isinstance(d.get("description"), str) else ""
+            given = d.get("description")
+            desc = given if isinstance(given, str) else ""
             params = d.get("parametersJsonSchema", d.get("parameters"))
             out.append(ToolDef(name, dat, desc, params, spec=decl))
     return tuple(out)

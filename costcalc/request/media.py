@@ -48,13 +48,15 @@ def tiles(w: int, h: int, p: dict, detail: str | None) -> int:
         int(p.get("short_side", 768)),
         int(p.get("tile", 512)),
     )
-    if max(w, h) > fit:
-        scale = fit / max(w, h)
-        w, h = w * scale, h * scale
-    if min(w, h) > short:
-        scale = short / min(w, h)
-        w, h = w * scale, h * scale
-    return base + per_tile * math.ceil(round(w, 6) / tile) * math.ceil(round(h, 6) / tile)
+    x: float = w
+    y: float = h
+    if max(x, y) > fit:
+        scale = fit / max(x, y)
+        x, y = x * scale, y * scale
+    if min(x, y) > short:
+        scale = short / min(x, y)
+        x, y = x * scale, y * scale
+    return base + per_tile * math.ceil(round(x, 6) / tile) * math.ceil(round(y, 6) / tile)
 
 
 def patches(w: int, h: int, p: dict, detail: str | None) -> int:

@@ -165,7 +165,8 @@ def _tools(r: Reader, body: dict) -> tuple[ToolDef, ...]:
             if kind == "function" and isinstance(fn, dict):
                 out.append(function_def(r, fn, join(at, "function") if key == "tools" else at, t))
             else:
-                name = t.get("name") if isinstance(t.get("name"), str) else str(kind)
+                given = t.get("name")
+                name = given if isinstance(given, str) else str(kind)
                 out.append(ToolDef(name, at, kind=str(kind), spec=t))
     return tuple(out)
 

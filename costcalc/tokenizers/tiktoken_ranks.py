@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import json
+from typing import Literal, cast
 
 from costcalc.tokenizers import rank_cache
 from costcalc.tokenizers.base import Counter, TokenizerSpec, TokenizerUnavailable
@@ -117,7 +118,8 @@ def load(spec: TokenizerSpec, data: bytes) -> Counter:
     if spec.normalize:
         import unicodedata
 
-        form = spec.normalize
+        # known.json names a Unicode normal form here ("NFC")
+        form = cast(Literal["NFC", "NFD", "NFKC", "NFKD"], spec.normalize)
 
         def normalized(text: str) -> int:
             return count(unicodedata.normalize(form, text))
