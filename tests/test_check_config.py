@@ -169,3 +169,32 @@ def test_schema_is_shipped_as_package_data():
     from importlib import resources
 
     assert resources.files("costcalc.check").joinpath("config.schema.json").is_file()
+
+
+def test_every_problem_of_one_target_is_reported_together(tmp_path):
+    with pytest.raises(cfg.ConfigProblems) as caught:
+        load(
+            tmp_path,
+            """\
+            targets:
+              - name: ""
+                prompts: "a/*.txt"
+                model: gpt-4o
+                output_tokens: many
+                colour: blue
+                allow_skipped: maybe
+                budget: {monthly_usd: 10}
+            """,
+        )
+    lines = [p.message for p in caught.value.problems]
+    path = tmp_path / "costcalc.yaml"
+    assert lines == [
+        f"{path}:6: targets[0].colour: unknown key" + lines[0].split("unknown key", 1)[1],
+        f"{path}:2: targets[0].name: expected a non-empty string, got a string (0 characters)",
+        lines[2],
+        f"{path}:7: targets[0].allow_skipped: expected true or false, got 'maybe'",
+        f"{path}:8: targets[0].budget.monthly_usd: needs a monthly cost: give the target "
+        "'calls' (and 'per')",
+    ]
+    assert lines[2].startswith(f"{path}:5: targets[0].output_tokens: ")
+    assert all(p.line is not None for p in caught.value.problems)  # each one an annotation

@@ -284,16 +284,20 @@ class _Reader:
         return Config(self.path, root, tuple(targets), budget, pricing)
 
     def target(self, item: Map, defaults: Map, key_path: str, where: Where) -> Target:
-        self.keys(item, TARGET_KEYS, key_path)
+        """One target; every problem it has is reported together (ConfigProblems)."""
+        problems: list[ConfigError] = []
+        collect(problems, self.keys, item, TARGET_KEYS, key_path)
         for required in ("name", "prompts"):
             if required not in item:
-                raise where.error(f"missing '{required}'")
-        name = item["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise self.at(item, "name", f"{key_path}.name").error(
-                f"expected a non-empty string, got {_describe(name)}"
+                problems.append(where.error(f"missing '{required}'"))
+        name = item.get("name")
+        if "name" in item and (not isinstance(name, str) or not name.strip()):
+            problems.append(
+                self.at(item, "name", f"{key_path}.name").error(
+                    f"expected a non-empty string, got {_describe(name)}"
+                )
             )
-        prompts = self.globs(item, key_path)
+        prompts = collect(problems, self.globs, item, key_path) if "prompts" in item else None
 
         def pick(key: str) -> tuple[object, Where] | None:
             if key in item:
@@ -304,25 +308,39 @@ class _Reader:
 
         model = pick("model")
         if model is None:
-            raise where.error("missing 'model' (give it here or under defaults)")
-        if not isinstance(model[0], str) or not model[0].strip():
-            raise model[1].error(f"expected a model id, got {_describe(model[0])}")
+            problems.append(where.error("missing 'model' (give it here or under defaults)"))
+        elif not isinstance(model[0], str) or not model[0].strip():
+            problems.append(model[1].error(f"expected a model id, got {_describe(model[0])}"))
         values: dict[str, object] = {}
+        bad_values = len(problems)
         for key in REQUEST_KEYS[1:]:
             got = pick(key)
             if got is not None:
-                values[key] = self.request_value(key, *got)
-        self.combinations(item, defaults, values, pick, where)
-        budget = self.budget(item, "budget", TARGET_RULES, key_path)
+                before = len(problems)
+                value = collect(problems, self.request_value, key, *got)
+                if len(problems) == before:
+                    values[key] = value
+        if len(problems) == bad_values:  # combinations are judged on valid values only
+            collect(problems, self.combinations, item, defaults, values, pick, where)
+        budget = collect(problems, self.budget, item, "budget", TARGET_RULES, key_path) or ()
         allow_skipped = item.get("allow_skipped", False)
         if not isinstance(allow_skipped, bool):
-            raise self.at(item, "allow_skipped", f"{key_path}.allow_skipped").error(
-                f"expected true or false, got {_describe(allow_skipped)}"
+            problems.append(
+                self.at(item, "allow_skipped", f"{key_path}.allow_skipped").error(
+                    f"expected true or false, got {_describe(allow_skipped)}"
+                )
             )
-        calls = values.get("calls")
-        for rule in budget:
-            if rule.name in MONTHLY_RULES and calls is None:
-                raise rule.where.error("needs a monthly cost: give the target 'calls' (and 'per')")
+        if "calls" not in values and "calls" not in item:  # a bad "calls" is reported already
+            for rule in budget:
+                if rule.name in MONTHLY_RULES:
+                    problems.append(
+                        rule.where.error(
+                            "needs a monthly cost: give the target 'calls' (and 'per')"
+                        )
+                    )
+        raise_all(problems)
+        assert isinstance(name, str) and prompts is not None and model is not None
+        assert isinstance(model[0], str) and isinstance(allow_skipped, bool)
         return Target(
             output_priced="output_tokens" in values or "output_file" in values,
             name=name,
