@@ -29,8 +29,7 @@ from pathlib import Path
 
 from costcalc.catalog import load_catalog
 from costcalc.catalog.litellm import import_litellm
-from costcalc.render.common import OutputFormat
-from costcalc.render.models import render
+from costcalc.render.models import json_text
 
 REFERENCE_GZ = (
     Path(__file__).resolve().parent.parent
@@ -52,7 +51,7 @@ def median_seconds(fn: Callable[[], object], repeat: int) -> float:
 
 
 def list_all(extra: list[Path]) -> str:
-    return render(load_catalog(extra, use_env=False).entries(), OutputFormat.JSON)
+    return json_text(load_catalog(extra, use_env=False).entries())
 
 
 def cli_models() -> None:
