@@ -303,7 +303,7 @@ class Decoder:
 
     def _forward(self, tokens, start: int, use_cache: bool) -> Array:
         """The final-normed hidden states (T, d) of ``tokens`` at positions start.. ."""
-        xp, dev, F = self.xp, self.dev, self.F
+        xp, F = self.xp, self.F
         s = self.shape
         n = len(tokens)
         d, hd, kvh, kvd = s.d_model, s.head_dim, s.kv_heads, s.kv_dim
@@ -349,23 +349,29 @@ class Decoder:
                 out = xp.matmul(sc, v[:, :keys])  # (kv head, rows * group, head dim)
                 out /= total
                 att[a:b] = out.reshape(kvh, rows, g, hd).transpose(1, 0, 2, 3).reshape(rows, d)
-            o = att @ w.wo.T
-            if gpt2:
-                o += w.wo_b
-            x += o
-            _norm_rows(x, w.norm2, w.norm2_b, h, xp)
-            up = h @ w.up.T
-            if gpt2:
-                _bias_gelu(up, w.up_b, xp.empty_like(up), dev)
-                o = up @ w.down.T
-                o += w.down_b
-            else:
-                gate = xp.empty((n, s.ffn), F)
-                _swiglu(up, gate, dev)
-                o = gate @ w.down.T
-            x += o
+            self._finish_rows(x, h, att, w)
         _norm_rows(x, self.norm_f, self.norm_f_b, h, xp)
         return h
+
+    def _finish_rows(self, x, h, att, w: Layer) -> None:
+        """The rest of a layer for rows of attention output: projection, residual, norm, MLP."""
+        xp, dev, s = self.xp, self.dev, self.shape
+        gpt2 = s.style is Style.GPT2
+        o = att @ w.wo.T
+        if gpt2:
+            o += w.wo_b
+        x += o
+        _norm_rows(x, w.norm2, w.norm2_b, h, xp)
+        up = h @ w.up.T
+        if gpt2:
+            _bias_gelu(up, w.up_b, xp.empty_like(up), dev)
+            o = up @ w.down.T
+            o += w.down_b
+        else:
+            gate = xp.empty((len(x), s.ffn), self.F)
+            _swiglu(up, gate, dev)
+            o = gate @ w.down.T
+        x += o
 
     def _rotate_rows(self, qkv, positions) -> None:
         s = self.shape
@@ -399,7 +405,7 @@ class Decoder:
         The B query rows share every weight read: a step reads the weights
         once and B KV caches, which is why serving batches.
         """
-        xp, dev, F = self.xp, self.dev, self.F
+        xp = self.xp
         s = self.shape
         t = self.length
         if t >= self.max_tokens:
@@ -430,21 +436,7 @@ class Decoder:
             q *= scale
             scores = xp.matmul(q, kc)  # (B, kv head, group, position)
             _softmax(scores, xp)
-            o = xp.matmul(scores, vc).reshape(b, d) @ w.wo.T
-            if gpt2:
-                o += w.wo_b
-            x += o
-            _norm_rows(x, w.norm2, w.norm2_b, h, xp)
-            up = h @ w.up.T
-            if gpt2:
-                _bias_gelu(up, w.up_b, xp.empty_like(up), dev)
-                o = up @ w.down.T
-                o += w.down_b
-            else:
-                gate = xp.empty((b, s.ffn), F)
-                _swiglu(up, gate, dev)
-                o = gate @ w.down.T
-            x += o
+            self._finish_rows(x, h, xp.matmul(scores, vc).reshape(b, d), w)
         _norm_rows(x, self.norm_f, self.norm_f_b, h, xp)
         self.length = t + 1
         return h @ self.embed.T
