@@ -122,6 +122,27 @@ def test_a_binary_file_named_explicitly_is_an_error_when_read(tmp_path):
         TextReader(found.sources[0]).read()
 
 
+def test_bytes_that_are_mostly_not_utf8_are_binary_without_a_nul(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(1, 256) for _ in range(4096))  # no NUL at all
+    (tmp_path / "noise.dat").write_bytes(noise)
+    found = resolve_sources([str(tmp_path / "noise.dat")])
+    with pytest.raises(InputError, match="noise.dat: is a binary file, not a prompt"):
+        TextReader(found.sources[0]).read()
+
+
+def test_text_in_a_legacy_code_page_is_still_text(tmp_path):
+    latin1 = "Le café est à côté de l'église; où est-il? Déjà fermé.\n" * 40
+    path = tmp_path / "fr.txt"
+    path.write_bytes(latin1.encode("latin-1"))
+    reader = TextReader(resolve_sources([str(path)]).sources[0])
+    text = reader.read()
+    assert reader.replaced == sum(1 for c in latin1 if not c.isascii())  # one per accent
+    assert text.startswith("Le caf\ufffd est")
+
+
 # ---------------------------------------------------------------- what a path is
 
 
