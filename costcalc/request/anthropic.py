@@ -71,13 +71,7 @@ def parse(data: object, location: Location) -> tuple[Request, ...]:
 
 
 def _blocks(r: Reader, content: object, path: str):
-    if content is None:
-        return
-    if isinstance(content, str):
-        yield Part(PartKind.TEXT, path, content)
-        return
-    for i, value in enumerate(r.seq(content, path)):
-        yield _block(r, value, join(path, i))
+    return r.parts(content, path, _block)
 
 
 def _block(r: Reader, value: object, at: str) -> Part:

@@ -97,13 +97,7 @@ def _call(r: Reader, fn: dict, path: str) -> Part:
 
 def content_parts(r: Reader, content: object, path: str):
     """The parts of a ``content`` field: a string, null, or a list of typed parts."""
-    if content is None:
-        return
-    if isinstance(content, str):
-        yield Part(PartKind.TEXT, path, content)
-        return
-    for i, item in enumerate(r.seq(content, path)):
-        yield content_part(r, item, join(path, i))
+    return r.parts(content, path, content_part)
 
 
 def content_part(r: Reader, item: object, at: str) -> Part:

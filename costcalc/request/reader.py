@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from costcalc.errors import InputError
-from costcalc.request.model import Location
+from costcalc.request.model import Location, Part, PartKind
 
 _DATA_URL = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*?);base64,", re.I)
 
@@ -62,6 +62,17 @@ class Reader:
         if not isinstance(value, list):
             raise self.fail(path, f"expected a list, got {kind_of(value)}")
         return value
+
+    def parts(self, content: object, path: str, one: Callable[[Reader, object, str], Part]):
+        """A content field's parts: null (none), a string (one text part), or a list of items,
+        each read by ``one``."""
+        if content is None:
+            return
+        if isinstance(content, str):
+            yield Part(PartKind.TEXT, path, content)
+            return
+        for i, item in enumerate(self.seq(content, path)):
+            yield one(self, item, join(path, i))
 
     def text(self, value: object, path: str, *, optional: bool = False) -> str:
         if value is None and optional:
