@@ -348,7 +348,7 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
             worst = _worst(entry, wl, calls, output, exact)
         except MissingPriceError as err:
             missing.append(err)
-            dropped.append(f"{entry.key}: {err.message.removeprefix(entry.key + ': ')}")
+            dropped.append(f"{entry.key}: {_reason(entry, err)}")
             continue
         est = unit.total
         why = _filtered(est, query, unit_kind)
@@ -389,6 +389,14 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
             [e for e in entries if e.key in {r.estimate.key for r in rows}], _day(wl)
         ),
     )
+
+
+def _reason(entry: ModelEntry, err: MissingPriceError) -> str:
+    """The error's message without the model's own name ("no flex prices ...")."""
+    message = err.message
+    for lead in (f"{entry.key}: ", f"{entry.key} has "):
+        message = message.removeprefix(lead)
+    return message
 
 
 def _may_be_requests(wl: Workload) -> bool:

@@ -174,18 +174,19 @@ def offered(entry: ModelEntry, when: _dt.datetime | None = None) -> dict[str, li
 
 
 def check_offered(entry: ModelEntry, sel: Selection, when: _dt.datetime) -> None:
-    """An unknown service tier or cache TTL for this model is an error, whatever the tokens."""
+    """An unknown service tier or cache TTL for this model is a :class:`MissingPriceError`,
+    whatever the tokens: a comparison leaves the model out, a single model is an error."""
     what = offered(entry, when)
     tier = sel.service_tier
     if tier is not ServiceTier.STANDARD and tier.value not in what["service_tiers"]:
         have = ", ".join(what["service_tiers"]) or "none"
-        raise CostcalcError(
+        raise MissingPriceError(
             f"{entry.key} has no {tier.value} prices (its service tiers: {have})",
             hint="choose another --service-tier, or add the prices with --pricing",
         )
     if sel.cache_ttl.value not in what["ttls"] and sel.cache_ttl is not CacheTTL.FIVE_MINUTES:
         have = ", ".join(what["ttls"]) or "none priced"
-        raise CostcalcError(
+        raise MissingPriceError(
             f"{entry.key} has no {sel.cache_ttl.value} cache-write price (its cache TTLs: {have})",
             hint="use --cache-ttl 5m, or add the price with --pricing",
         )

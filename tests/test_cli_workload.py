@@ -211,3 +211,29 @@ def test_bad_workload_input_is_one_line_and_exit_2(table, args, message):
     result = run(table, "--input-tokens", "10", *args)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == message
+
+
+def _bundled(*args):
+    return runner.invoke(app, ["estimate", "--input-tokens", "1000", *args])
+
+
+def test_a_model_without_the_service_tier_is_left_out_of_a_comparison():
+    out = data(_bundled("-m", "gpt-5", "-m", "gpt-4o", "--service-tier", "flex", "--json"))
+    assert [e["model"] for e in out["estimates"]] == ["openai/gpt-5"]
+    (why,) = out["filtered_out"]
+    assert why.startswith("openai/gpt-4o: no flex prices (its service tiers: standard")
+    # the whole provider: the models with flex prices are priced, the others listed
+    out = data(_bundled("--provider", "openai", "--service-tier", "flex", "--json"))
+    assert out["estimates"] and out["filtered_out"]
+    assert all("no flex prices" in line for line in out["filtered_out"])
+
+
+def test_no_model_with_the_service_tier_is_one_error_line():
+    single = _bundled("-m", "gpt-4o", "--service-tier", "flex")
+    assert single.exit_code == 2
+    assert single.stderr.splitlines()[0] == (
+        "error: openai/gpt-4o has no flex prices (its service tiers: standard, priority)"
+    )
+    both = _bundled("-m", "gpt-4o", "-m", "gpt-4o-mini", "--service-tier", "flex")
+    assert both.exit_code == 2
+    assert both.stderr.startswith("error: no model can be priced: openai/gpt-4o: no flex prices")

@@ -80,7 +80,9 @@ def estimate_cmd(
     ),
     batch: bool = typer.Option(False, "--batch", help="Batch-API prices."),
     service_tier: ServiceTier = typer.Option(
-        ServiceTier.STANDARD, "--service-tier", help="standard, flex or priority prices."
+        ServiceTier.STANDARD,
+        "--service-tier",
+        help="standard, flex or priority prices; models without them are left out.",
     ),
     cache_ttl: CacheTTL = typer.Option(
         CacheTTL.FIVE_MINUTES, "--cache-ttl", help="Prompt-cache writes that live 5m or 1h."
