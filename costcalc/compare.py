@@ -307,6 +307,8 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
     with the reason; when no model can be priced, that error is raised.
     """
     wl = query.workload
+    if wl.at is None:  # every model and every call of a comparison is priced at one instant
+        wl = dataclasses.replace(wl, at=dt.datetime.now(dt.timezone.utc))
     reports: dict[str, CountReport] = {}
     transcripts: list[tuple[str, str]] = []
     if not entries:

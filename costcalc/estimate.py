@@ -24,7 +24,7 @@ HOURS_PER_MONTH = Decimal(730)
 MINUTES_PER_MONTH = Decimal(Per.MONTH.minutes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     """What one call sends and gets back.
 
@@ -113,7 +113,7 @@ class Volume:
             raise CostcalcError(f"response cache latency must be >= 0 s, got {latency}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cost:
     input: Decimal
     cached_input: Decimal
@@ -122,7 +122,7 @@ class Cost:
     total: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Latency:
     ttft: float | None
     total: float | None
@@ -130,7 +130,7 @@ class Latency:
     total_p90: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VolumeEstimate:
     calls: int
     per: Per
@@ -144,7 +144,7 @@ class VolumeEstimate:
     calls_per_unit: int = 1  # provider calls one unit makes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Estimate:
     model: str
     provider: str

@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
@@ -118,8 +119,17 @@ def tier_for(tiers: tuple[Tier, ...], input_tokens: int) -> Tier | None:
 
 def _rules(entry: ModelEntry) -> dict[str, tuple[str, Decimal, str]]:
     """price key -> (key it is computed from, factor, source)."""
-    rules = {d.price: (d.of, d.times, d.source) for d in entry.derivations}
-    caching = entry.caching
+    return _rules_of(entry.derivations, entry.caching)
+
+
+def _rules_key(entry: ModelEntry):
+    """What the derivation rules of ``entry`` depend on: hashable, for the memos below."""
+    return entry.derivations, entry.caching
+
+
+@functools.lru_cache(maxsize=1024)
+def _rules_of(derivations, caching) -> dict[str, tuple[str, Decimal, str]]:
+    rules = {d.price: (d.of, d.times, d.source) for d in derivations}
     if caching is not None and caching.writes == "input":
         source = caching.source or "the table's caching section (writes: input)"
         for mode in MODES:
@@ -145,7 +155,15 @@ def _resolve(prices: Prices, rules, key: str, seen: tuple[str, ...] = ()):
 
 def fill(entry: ModelEntry, prices: Prices) -> Prices:
     """``prices`` with every price the entry's rules can derive filled in."""
-    rules = _rules(entry)
+    return _fill(prices, *_rules_key(entry))
+
+
+# Pricing a log or a 50,000-line batch file asks for the same few price sets
+# again and again; these memos are keyed by the (frozen, hashable) prices and
+# rules themselves, so an answer can never outlive what it was computed from.
+@functools.lru_cache(maxsize=4096)
+def _fill(prices: Prices, derivations, caching) -> Prices:
+    rules = _rules_of(derivations, caching)
     values = {name: _resolve(prices, rules, name)[0] for name in PRICE_FIELDS}
     return replace(prices, **values)
 
@@ -166,30 +184,49 @@ def prices_at(
 
 def offered(entry: ModelEntry, when: _dt.datetime | None = None) -> dict[str, list[str]]:
     """The service tiers and cache-write TTLs the entry can price at ``when``."""
-    filled = fill(entry, price_set(entry, when or _dt.datetime.now(UTC))[0])
+    prices = price_set(entry, when or _dt.datetime.now(UTC))[0]
+    tiers, ttls = _offered(prices, *_rules_key(entry))
+    return {"service_tiers": list(tiers), "ttls": list(ttls)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _offered(prices: Prices, derivations, caching) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    filled = _fill(prices, derivations, caching)
     has = {f.name for f in fields(filled) if getattr(filled, f.name) is not None}
     tiers = [t.value for t, mode in _MODE.items() if {f"{mode}input", f"{mode}output"} <= has]
     ttls = [ttl.value for ttl, key in _WRITE_KEY.items() if any(m + key in has for m in MODES)]
-    return {"service_tiers": tiers, "ttls": ttls}
+    return tuple(tiers), tuple(ttls)
 
 
 def check_offered(entry: ModelEntry, sel: Selection, when: _dt.datetime) -> None:
     """An unknown service tier or cache TTL for this model is a :class:`MissingPriceError`,
     whatever the tokens: a comparison leaves the model out, a single model is an error."""
-    what = offered(entry, when)
-    tier = sel.service_tier
-    if tier is not ServiceTier.STANDARD and tier.value not in what["service_tiers"]:
-        have = ", ".join(what["service_tiers"]) or "none"
-        raise MissingPriceError(
-            f"{entry.key} has no {tier.value} prices (its service tiers: {have})",
-            hint="choose another --service-tier, or add the prices with --pricing",
+    prices = price_set(entry, when)[0]
+    problem = _not_offered(prices, sel.service_tier, sel.cache_ttl, *_rules_key(entry))
+    if problem is not None:
+        message, hint = problem
+        raise MissingPriceError(f"{entry.key} {message}", hint=hint)
+
+
+@functools.lru_cache(maxsize=4096)
+def _not_offered(
+    prices: Prices, tier: ServiceTier, ttl: CacheTTL, derivations, caching
+) -> tuple[str, str] | None:
+    """(what is missing, hint) when ``prices`` cannot price ``tier`` or ``ttl``; else None."""
+    tiers, ttls = _offered(prices, derivations, caching)
+    if tier is not ServiceTier.STANDARD and tier.value not in tiers:
+        have = ", ".join(tiers) or "none"
+        return (
+            f"has no {tier.value} prices (its service tiers: {have})",
+            "choose another --service-tier, or add the prices with --pricing",
         )
-    if sel.cache_ttl.value not in what["ttls"] and sel.cache_ttl is not CacheTTL.FIVE_MINUTES:
-        have = ", ".join(what["ttls"]) or "none priced"
-        raise MissingPriceError(
-            f"{entry.key} has no {sel.cache_ttl.value} cache-write price (its cache TTLs: {have})",
-            hint="use --cache-ttl 5m, or add the price with --pricing",
+    if ttl.value not in ttls and ttl is not CacheTTL.FIVE_MINUTES:
+        have = ", ".join(ttls) or "none priced"
+        return (
+            f"has no {ttl.value} cache-write price (its cache TTLs: {have})",
+            "use --cache-ttl 5m, or add the price with --pricing",
         )
+    return None
 
 
 def rates_for(entry: ModelEntry, input_tokens: int, sel: Selection = Selection()) -> Rates:
@@ -199,10 +236,15 @@ def rates_for(entry: ModelEntry, input_tokens: int, sel: Selection = Selection()
     prices, tiers, period = price_set(entry, when)
     tier = tier_for(tiers, input_tokens)
     chosen = tier.prices if tier else prices
-    rules = _rules(entry)
-    mode = sel.mode
+    return _rates(chosen, tier, period, sel.mode, sel.cache_ttl, *_rules_key(entry))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rates(chosen: Prices, tier, period, mode: str, ttl: CacheTTL, derivations, caching) -> Rates:
+    """The rates of one price set in one mode: one shared (frozen) object per combination."""
+    rules = _rules_of(derivations, caching)
     keys = {kind: mode + kind for kind in ("input", "cached_input", "output")}
-    keys["cache_write"] = mode + _WRITE_KEY[sel.cache_ttl]
+    keys["cache_write"] = mode + _WRITE_KEY[ttl]
     values, derived = {}, {}
     for kind, key in keys.items():
         values[kind], used = _resolve(chosen, rules, key)

@@ -19,6 +19,7 @@ fractions (``--cached-fraction``) replace the rules on every call.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +32,7 @@ from costcalc.workload import Call, Workload
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Part:
     """One call of a unit, priced; ``cumulative_usd`` is the unit's cost up to it."""
 
@@ -167,6 +168,8 @@ def price_unit(
     ``output_tokens`` is the output of a call whose own output is not known.
     Raises MissingPriceError when the entry lacks a price the workload needs.
     """
+    if workload.at is None:  # every call of the unit is priced at the same instant
+        workload = dataclasses.replace(workload, at=_dt.datetime.now(_dt.timezone.utc))
     parts: list[Part] = []
     running = ZERO
     uncached = ZERO

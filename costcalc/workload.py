@@ -121,7 +121,7 @@ class Workload:
             raise CostcalcError("a transcript is read from files, not given as --input-tokens")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """One provider call of a unit, in the model's tokens.
 

@@ -237,3 +237,22 @@ def test_no_model_with_the_service_tier_is_one_error_line():
     both = _bundled("-m", "gpt-4o", "-m", "gpt-4o-mini", "--service-tier", "flex")
     assert both.exit_code == 2
     assert both.stderr.startswith("error: no model can be priced: openai/gpt-4o: no flex prices")
+
+
+def test_a_unit_whose_calls_each_fit_is_not_flagged_over_the_window(tmp_path):
+    # each line fits the 1,000-token input limit; the 12 lines together do not
+    table = tmp_path / "t.yaml"
+    table.write_text(
+        "schema_version: 1\nprovider: acme\nsource: https://example.com/p\n"
+        'as_of: "2099-01-01"\ntokenizer: {encoding: o200k_base, exact: true}\nmodels:\n'
+        "  wide-1:\n    context_window: 100000\n    max_input_tokens: 1000\n"
+        "    price: {input: 1, output: 2}\n"
+    )
+    batch = _jsonl(tmp_path / "b.jsonl", ["hello world " * 60 for _ in range(12)])
+    args = [batch, "--format", "jsonl", "-m", "wide-1", "--output-tokens", "10"]
+    out = data(run(str(table), *args, "--json"))
+    total = out["totals"][0]
+    assert total["fits_context"] is True and total["input_tokens"] > 1000
+    screen = run(str(table), *args)
+    assert screen.exit_code == 0, screen.stderr
+    assert "over 1,000" not in screen.stdout and "100,000" in screen.stdout

@@ -4,6 +4,8 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from costcalc.render import common
 
@@ -17,6 +19,7 @@ from costcalc.render import common
         (D("1E-7"), "0.0000001"),
         (D("0"), "0"),
         (D("-2.50"), "-2.5"),
+        (D("61800768748398.539231973565961"), "61800768748398.539231973565961"),  # > 28 digits
     ],
 )
 def test_decimal_text_is_exact_without_exponent(value, text):
@@ -31,6 +34,72 @@ def test_json_writes_decimals_as_exact_numbers():
 
 def test_json_keeps_strings_that_look_like_markers():
     assert json.loads(common.to_json({"s": "dec:1"})) == {"s": "dec:1"}
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.decimals(allow_nan=True, allow_infinity=True),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_json_values, st.sampled_from([None, 2]))
+def test_json_is_what_the_standard_encoder_writes_with_decimals_as_exact_numbers(value, indent):
+    text = common.to_json(value, indent=indent)
+
+    def expected(v):  # the standard library's reading of the same data
+        if isinstance(v, D):
+            return v if v.is_finite() else None
+        if isinstance(v, float):
+            return v if v == v and abs(v) != float("inf") else None
+        if isinstance(v, list):
+            return [expected(x) for x in v]
+        if isinstance(v, dict):
+            return {k: expected(x) for k, x in v.items()}
+        return v
+
+    assert json.loads(text, parse_float=D, parse_int=D) == _as_decimals(expected(value))
+
+
+def _as_decimals(v):
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int | float):
+        return D(repr(v)) if isinstance(v, float) else D(v)
+    if isinstance(v, list):
+        return [_as_decimals(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _as_decimals(x) for k, x in v.items()}
+    return v
+
+
+@given(st.lists(_json_values, max_size=5))
+def test_a_stream_is_written_like_the_list_it_yields(items):
+    for indent in (None, 2):
+        streamed = common.to_json({"a": common.Stream(iter(items))}, indent=indent)
+        assert streamed == common.to_json({"a": items}, indent=indent)
+
+
+def test_dataclasses_enums_and_tuples_are_written_as_plain_values():
+    from dataclasses import dataclass
+    from enum import Enum
+
+    class Colour(Enum):
+        RED = "red"
+
+    @dataclass(frozen=True)
+    class Pair:
+        colour: Colour
+        values: tuple
+
+    text = common.to_json([Pair(Colour.RED, (D("1.50"), None))], indent=None)
+    assert text == '[{"colour": "red", "values": [1.5, null]}]'
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ def decimal_text(value: Decimal) -> str:
     """The exact value, without exponent or trailing zeros: ``0.0075``, ``1000``."""
     if not value.is_finite():
         raise ValueError(f"not a finite number: {value}")
-    text = format(value.normalize(), "f")
+    text = format(value, "f")  # every digit: normalize() would round to the context's 28
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -70,26 +70,84 @@ def _scalar(obj: Any) -> str:
 _INF = float("inf")
 
 
-def _encode(obj: Any, indent: int | None, level: int, out: list[str]) -> None:
-    if isinstance(obj, dict | list) and not obj:
-        out.append("{}" if isinstance(obj, dict) else "[]")
-        return
-    if isinstance(obj, dict | list):
+class Stream:
+    """A JSON array whose items are made one at a time while it is written.
+
+    A 50,000-line batch file priced on several models has hundreds of
+    thousands of per-call objects; streaming them keeps only their text, never
+    every dict at once.
+    """
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+def _encoder(indent: int | None):
+    """The function that appends the JSON text of one value to ``out``.
+
+    Dispatch on the exact type first (the common case: dicts, lists, strings,
+    Decimals, ints); anything else (dataclasses, enums, tuples, subclasses)
+    goes through ``_plain`` once.
+    """
+
+    def scalar(obj: Any, out: list[str]) -> None:
+        out.append(_scalar(obj))
+
+    def walk(obj: Any, level: int, out: list[str]) -> None:
+        tp = type(obj)
+        if tp is str:
+            out.append(_string(obj))
+        elif tp is Decimal:
+            out.append(decimal_text(obj) if obj.is_finite() else "null")
+        elif tp is dict or tp is list or tp is Stream:
+            container(obj, tp, level, out)
+        elif obj is None or tp is bool or tp is int or tp is float:
+            scalar(obj, out)
+        else:
+            plain = _plain(obj)
+            if type(plain) in (dict, list):
+                container(plain, type(plain), level, out)
+            else:
+                scalar(plain, out)
+
+    def container(obj: Any, tp: type, level: int, out: list[str]) -> None:
         if indent is None:
             first, sep, close = "", ", ", ""
         else:
             pad = "\n" + " " * (indent * (level + 1))
             first, sep, close = pad, "," + pad, "\n" + " " * (indent * level)
-        out.append("{" if isinstance(obj, dict) else "[")
-        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
-        for i, (key, value) in enumerate(items):
-            out.append(sep if i else first)
-            if isinstance(obj, dict):
-                out.append(_string(key) + ": ")
-            _encode(value, indent, level + 1, out)
-        out.append(close + ("}" if isinstance(obj, dict) else "]"))
-    else:
-        out.append(_scalar(obj))
+        inner = level + 1
+        if tp is dict:
+            if not obj:
+                out.append("{}")
+                return
+            out.append("{")
+            lead = first
+            for key, value in obj.items():
+                out.append(lead)
+                out.append(_string(key if type(key) is str else str(key)) + ": ")
+                walk(value, inner, out)
+                lead = sep
+            out.append(close + "}")
+            return
+        items = obj.items if tp is Stream else obj
+        lead, empty = first, True
+        out.append("[")
+        for value in items:
+            out.append(lead)
+            if tp is Stream:  # keep one string per item, not every fragment of every item
+                part: list[str] = []
+                walk(value, inner, part)
+                out.append("".join(part))
+            else:
+                walk(value, inner, out)
+            lead, empty = sep, False
+        if empty:
+            out[-1] = "[]"
+        else:
+            out.append(close + "]")
+
+    return walk
 
 
 def to_json(obj: Any, indent: int | None = 2) -> str:
@@ -98,10 +156,11 @@ def to_json(obj: Any, indent: int | None = 2) -> str:
     A small encoder of its own: the standard one cannot write a Decimal as a
     number without going through float, and a text marker replaced afterwards
     could be forged by any string in the data (a target name, a file name).
-    Non-finite numbers have no JSON form and are written as null.
+    Non-finite numbers have no JSON form and are written as null. A
+    :class:`Stream` is written as an array, item by item.
     """
     out: list[str] = []
-    _encode(_plain(obj), indent, 0, out)
+    _encoder(indent)(obj, 0, out)
     return "".join(out)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from costcalc.choices import Unit
 from costcalc.compare import Comparison, Row
 from costcalc.estimate import Estimate, VolumeEstimate
@@ -174,20 +176,24 @@ def _used(e, kind: str) -> bool:
     }[kind] > 0
 
 
-def _parts(result: Comparison) -> list[tuple[Row, Part]]:
+def _parts(result: Comparison) -> Iterator[tuple[Row, Part]]:
     """Every call of every model, in input order (then the models' order)."""
-    pairs = [(r, p) for r in result.rows for p in _unit(r).parts]
-    order = {r.estimate.key: i for i, r in enumerate(result.rows)}
-    return sorted(pairs, key=lambda rp: (rp[1].index, order[rp[0].estimate.key]))
+    units = [(r, _unit(r).parts) for r in result.rows]
+    for k in range(max((len(parts) for _, parts in units), default=0)):
+        for row, parts in units:
+            if k < len(parts):
+                yield row, parts[k]
 
 
-def as_dict(result: Comparison) -> dict:
+def as_dict(result: Comparison, stream: bool = False) -> dict:
     """``estimates``: one per model for a single call; one per call for a task or
-    conversation, whose per-model figures are under ``totals``."""
+    conversation, whose per-model figures are under ``totals``. With ``stream``
+    the per-call objects are made while the JSON is written (see common.Stream)."""
     out: dict = {"unit": result.unit.value}
     if result.multi_call:
         conv = _conversation(result)
-        out["estimates"] = [part_dict(r, p, conv) for r, p in _parts(result)]
+        calls = (part_dict(r, p, conv) for r, p in _parts(result))
+        out["estimates"] = common.Stream(calls) if stream else list(calls)
         out["totals"] = [total_dict(r, conv) for r in result.rows]
     else:
         out["estimates"] = [row_dict(r) for r in result.rows]
@@ -216,9 +222,11 @@ def _context(row: Row) -> str:
     if e.fits_context is None:
         return common.UNKNOWN
     limit = e.context_window or e.max_input_tokens
+    if e.fits_context:  # a unit's total fits when every call does, whatever the sum
+        return f"{limit:,}"
     if e.max_input_tokens is not None and e.input_tokens > e.max_input_tokens:
         return f"input over {e.max_input_tokens:,}!"
-    return f"{limit:,}" if e.fits_context else f"over {limit:,}!"
+    return f"over {limit:,}!"
 
 
 def _bar(value, top) -> str:
@@ -314,7 +322,7 @@ def _approx_out(result: Comparison, e) -> bool:
 
 def _part_table(result: Comparison) -> tuple[list[Column], list[list[str]]]:
     """One row per call of the unit (per turn of a conversation), for every model."""
-    pairs = _parts(result)
+    pairs = list(_parts(result))
     ests = [p.estimate for _, p in pairs]
     conv = _conversation(result)
     columns = [
@@ -419,7 +427,7 @@ def summary(result: Comparison) -> str | None:
 
 
 def json_text(result: Comparison) -> str:
-    return common.to_json(as_dict(result))
+    return common.to_json(as_dict(result, stream=True))
 
 
 def csv_text(result: Comparison) -> str:
