@@ -286,6 +286,16 @@ def _output_note(wl: Workload, worst: bool) -> list[str]:
     return [line]
 
 
+def _batch_note(wl: Workload) -> list[str]:
+    if not wl.batch:
+        return []
+    return [
+        "note: --batch: the batch API returns results when the provider finishes the job "
+        "(within its completion window, 24 hours for OpenAI and Anthropic), "
+        "so latency is not estimated"
+    ]
+
+
 def _worst(entry, wl, calls, output, exact) -> UnitEstimate | None:
     """The unit with every call at its request's own max output tokens, where it has one."""
     if not any(c.max_output_tokens is not None for c in calls):
@@ -385,7 +395,7 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
         fastest=_best(rows, lambda r: r.estimate.latency.total),
         counts=tuple(reports.values()),
         query=query,
-        notes=tuple(dict.fromkeys(_output_note(wl, any_worst) + notes)),
+        notes=tuple(dict.fromkeys(_output_note(wl, any_worst) + _batch_note(wl) + notes)),
         unit=unit_kind,
         lifecycle=lifecycle.summary(
             [e for e in entries if e.key in {r.estimate.key for r in rows}], _day(wl)

@@ -238,7 +238,9 @@ def fits(entry: ModelEntry, request: Request) -> bool | None:
 
 def _latency(entry: ModelEntry, request: Request) -> Latency:
     tp = entry.throughput
-    if tp is None:
+    if tp is None or request.batch:
+        # the throughput tables measure the interactive API; a batch job's results
+        # come back whenever the provider finishes it (within its completion window)
         return Latency(None, None)
     generated = request.output_tokens + request.reasoning_tokens
 

@@ -256,3 +256,19 @@ def test_a_unit_whose_calls_each_fit_is_not_flagged_over_the_window(tmp_path):
     screen = run(str(table), *args)
     assert screen.exit_code == 0, screen.stderr
     assert "over 1,000" not in screen.stdout and "100,000" in screen.stdout
+
+
+def test_batch_prices_leave_latency_unknown_and_say_why(table):
+    out = data(
+        run(table, "--input-tokens", "1000", "-m", "fast-1", "--output-tokens", "100",
+            "--batch", "--calls", "100", "--per", "day", "--json")
+    )  # fmt: skip
+    est = out["estimates"][0]
+    assert est["cost_usd"]["total"] == D("0.0006")  # 1,000 x $0.5/1M + 100 x $1/1M
+    assert est["latency_s"]["total"] is None and est["volume"]["concurrency"] is None
+    interactive = data(
+        run(table, "--input-tokens", "1000", "-m", "fast-1", "--output-tokens", "100", "--json")
+    )
+    assert interactive["estimates"][0]["latency_s"]["total"] == 1.5  # 0.5 s + 100 / 100 tps
+    result = run(table, "--input-tokens", "1000", "-m", "fast-1", "--batch")
+    assert "latency is not estimated" in result.stderr
