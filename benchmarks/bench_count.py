@@ -2,12 +2,21 @@
 
     python benchmarks/bench_count.py            # 50 MB corpus, 1 GB memory test
     python benchmarks/bench_count.py --quick    # 20 MB, no 1 GB file
+    python benchmarks/bench_count.py --only small --repeat 5     # 1 KB prompt vs ttok
+    python benchmarks/bench_count.py --only crossover            # small-input path vs encoder
+    python benchmarks/bench_count.py --only workers --repeat 3   # speed-up at 1, 2, all cores
+
+ttok (Simon Willison's token counter) is the reference for start-up time; install it
+into the same environment with ``pip install ttok`` (it is not a costcalc dependency).
+costcalc's modules are byte-compiled first, as ``pip install costcalc`` leaves them.
 
 Compares, on the same text and the same machine in one run:
   1. `costcalc count FILE` vs one single-threaded `encode_ordinary` over the whole text
      (target >= 1.7x on 2 cores; the totals must be identical);
   2. `costcalc count FILE` vs `ttok` (pointed at the bundled encodings, offline) (target >= 1.5x);
   3. wall time of `costcalc count` vs `ttok` on a 1 KB prompt (target <= 0.8x);
+     (``--only crossover``: where counting in Python from the rank index stops paying
+     against building tiktoken's encoder, which sets the small-input budget);
   4. peak memory (max RSS) of `costcalc count` on a 1 GB file (target < 300 MB);
   5. speed-up of `costcalc count --workers N` over `--workers 1` at 1, 2 and all cores
      (targets >= 1.8x on 2 cores, >= 10x on 16);
@@ -57,7 +66,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-gb", action="store_true", help="skip the 1 GB memory test")
     parser.add_argument("--nows-mb", type=int, default=1024, help="size of the no-whitespace files")
-    parser.add_argument("--only", choices=["workers", "small", "nows"], help="run one part only")
+    parser.add_argument(
+        "--only", choices=["workers", "small", "crossover", "nows"], help="run one part only"
+    )
     args = parser.parse_args()
     if args.only:
         return part(args)
@@ -135,26 +146,129 @@ def part(args) -> None:
         text_path = corpus((20 if args.quick else 50) * 1024 * 1024)
         workers_scan(costcalc, text_path, args.repeat)
     elif args.only == "small":
-        ttok = shutil.which("ttok", path=str(Path(py).parent)) or shutil.which("ttok")
-        tmp = Path(tempfile.mkdtemp())
-        small = DATA / "prompt-1kb.txt"
-        small.write_bytes(
-            corpus(20 * 1024 * 1024).read_bytes()[:1024].decode("utf-8", "ignore").encode()
-        )
-        times: dict[str, list[float]] = {"costcalc": [], "ttok": []}
-        for _ in range(max(5, args.repeat * 3)):
-            times["costcalc"].append(run([*costcalc, "count", str(small)])[0])
-            if ttok:
-                times["ttok"].append(run([ttok, "-m", "gpt-4o"], stdin=small, env=ttok_env(tmp))[0])
-        c1 = median(times["costcalc"])
-        line = f"1 KB prompt: costcalc {c1 * 1000:.0f} ms"
-        if ttok:
-            t1 = median(times["ttok"])
-            line += f", ttok {t1 * 1000:.0f} ms, ratio {c1 / t1:.2f} (target <= 0.8)"
-        print(line)
-        shutil.rmtree(tmp, ignore_errors=True)
+        small_prompt(costcalc, args.repeat)
+    elif args.only == "crossover":
+        crossover(args.repeat)
     else:
         no_whitespace(costcalc, args.nows_mb)
+
+
+def find_ttok() -> str | None:
+    py = sys.executable
+    found = shutil.which("ttok", path=str(Path(py).parent)) or shutil.which("ttok")
+    if not found:
+        print("ttok not found: `pip install ttok` in this environment to compare with it")
+    return found
+
+
+def byte_compile() -> None:
+    """Compile costcalc's modules, as an install does (PYTHONDONTWRITEBYTECODE may be set)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "costcalc"), quiet=1)
+
+
+def load_average() -> str:
+    import os
+
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def small_prompt(costcalc: list[str], repeat: int) -> None:
+    """Wall time of a whole `costcalc count` process on a 1 KB prompt, side by side with ttok."""
+    byte_compile()
+    ttok = find_ttok()
+    tmp = Path(tempfile.mkdtemp())
+    env = ttok_env(tmp)
+    small = DATA / "prompt-1kb.txt"
+    small.write_bytes(
+        corpus(20 * 1024 * 1024).read_bytes()[:1024].decode("utf-8", "ignore").encode()
+    )
+    run([*costcalc, "count", str(small)])  # the first run writes the caches
+    times: dict[str, list[float]] = {"costcalc": [], "ttok": []}
+    ratios = []
+    for _ in range(max(5, repeat * 3)):  # interleaved, so drift hits both alike
+        times["costcalc"].append(run([*costcalc, "count", str(small)])[0])
+        if ttok:
+            times["ttok"].append(run([ttok, "-m", "gpt-4o"], stdin=small, env=env)[0])
+            ratios.append(times["costcalc"][-1] / times["ttok"][-1])
+    print(f"1 KB prompt, {len(times['costcalc'])} runs each, load average {load_average()}")
+    for name, values in times.items():
+        if values:
+            print(
+                f"   {name:9} median {median(values) * 1000:5.0f} ms  "
+                f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
+            )
+    if ratios:
+        print(
+            f"   costcalc/ttok median {median(ratios):.2f} (min {min(ratios):.2f}, "
+            f"max {max(ratios):.2f}; target <= 0.8)"
+        )
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+CROSS = """
+import sys, time
+from costcalc import tokenizers
+from costcalc.tokenizers import tiktoken_ranks
+spec = tokenizers.get(sys.argv[1])
+text = open(sys.argv[2], encoding="utf-8", newline="").read()
+data = tokenizers.read_file(spec)
+t0 = time.perf_counter()
+if sys.argv[3] == "small":
+    n, work = tiktoken_ranks._small_counter(spec, data).count(text, 1 << 62)
+else:
+    n, work = tiktoken_ranks.counter_of(tiktoken_ranks.encoding(spec, data))(text), 0
+print(time.perf_counter() - t0, n, work)
+"""
+
+
+def fresh_text(source: str, size: int) -> str:
+    """``size`` characters from ``source``; a short source is repeated with its words
+    shuffled, so the counter cannot simply remember every piece."""
+    import random
+
+    if len(source) >= size:
+        return source[:size]
+    rng = random.Random(size)
+    words = source.split(" ")
+    out: list[str] = []
+    total = 0
+    while total < size:
+        rng.shuffle(words)
+        out.append(" ".join(words))
+        total += len(out[-1])
+    return " ".join(out)[:size]
+
+
+def crossover(repeat: int) -> None:
+    """Time to count N characters in Python from the rank index vs building the encoder
+    and counting with it, each in a fresh process with warm caches (o200k_base)."""
+    py = sys.executable
+    english = corpus(20 * 1024 * 1024).read_text(encoding="utf-8")
+    mixed = (ROOT / "benchmarks" / "data" / "multilingual.txt").read_text(encoding="utf-8")
+    subprocess_run = run
+    print(f"small-input path vs encoder, o200k_base, load average {load_average()}")
+    print("   text        chars  python ms  encoder ms  work/char  ns/work")
+    for label, source in (("corpus", english), ("languages", mixed)):
+        for size in (16 << 10, 64 << 10, 128 << 10, 256 << 10, 512 << 10):
+            path = DATA / f"cross-{label}-{size}.txt"
+            path.write_text(fresh_text(source, size), encoding="utf-8")
+            result: dict[str, list[float]] = {"small": [], "full": []}
+            counts, work = set(), 0
+            for _ in range(repeat):
+                for how in result:
+                    out = subprocess_run([py, "-c", CROSS, "o200k_base", str(path), how])[1]
+                    t, n, w = out.split()
+                    result[how].append(float(t))
+                    counts.add(int(n))
+                    work = max(work, int(w))
+            small = median(result["small"])
+            print(
+                f"   {label:9} {size:7,}  {small * 1000:9.0f}  "
+                f"{median(result['full']) * 1000:10.0f}  {work / size:9.2f}  "
+                f"{small / work * 1e9:7.0f}" + ("" if len(counts) == 1 else "   COUNTS DIFFER")
+            )
 
 
 def workers_scan(costcalc: list[str], text_path: Path, repeat: int) -> None:
@@ -171,7 +285,10 @@ def workers_scan(costcalc: list[str], text_path: Path, repeat: int) -> None:
             times[n].append(t)
             totals.add(out.strip())
     base = median(times[1])
-    print(f"\n5. --workers N vs --workers 1, {mb:.0f} MB, median of {repeat}, {cores} cores here")
+    print(
+        f"\n5. --workers N vs --workers 1, {mb:.0f} MB, median of {repeat}, {cores} cores here, "
+        f"load average {load_average()}"
+    )
     for n in counts:
         t = median(times[n])
         print(f"   {n:3d} worker(s) {t:7.2f} s  {mb / t:6.1f} MB/s  speed-up {base / t:5.2f}x")

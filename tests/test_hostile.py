@@ -417,7 +417,7 @@ def test_arbitrary_yaml_never_crashes(tmp_path_factory, value):
 # ---------------------------------------------------------------- the tokenizer cache
 
 
-def test_a_tampered_rank_cache_never_changes_a_count(tmp_path):
+def test_a_tampered_rank_cache_or_index_never_changes_a_count(tmp_path):
     cache = tmp_path / "cache"
     env = {**os.environ, "COSTCALC_CACHE_DIR": str(cache)}
     cli = [sys.executable, "-c", "from costcalc.cli import main; main()"]
@@ -433,13 +433,16 @@ def test_a_tampered_rank_cache_never_changes_a_count(tmp_path):
         return json.loads(proc.stdout)["total_tokens"]
 
     honest = count()
-    files = sorted(cache.glob("*.ranks"))
-    assert files, "the first count writes the cache"
-    ranks = files[0]
-    good = ranks.read_bytes()
-    flipped = bytearray(good)
-    flipped[len(flipped) // 2] ^= 0x01  # one bit
-    for tampered in (bytes(flipped), b"\x80\x05N.", b"garbage", good[: len(good) // 2]):
-        ranks.write_bytes(tampered)
+    files = sorted(cache.glob("*.ranks")) + sorted(cache.glob("*.index"))
+    assert len(files) == 2, "the first count writes the rank cache and the rank index"
+    good = [f.read_bytes() for f in files]
+    for tamper in (
+        lambda b: bytes(b[: len(b) // 2]) + bytes([b[len(b) // 2] ^ 0x01]) + b[len(b) // 2 + 1 :],
+        lambda b: b"\x80\x05N.",
+        lambda b: b"garbage",
+        lambda b: b[: len(b) // 2],
+    ):
+        for f, blob in zip(files, good, strict=True):
+            f.write_bytes(tamper(blob))
         assert count() == honest
-        assert ranks.read_bytes() == good  # rebuilt
+        assert [f.read_bytes() for f in files] == good  # rebuilt

@@ -78,6 +78,7 @@ def _spec_of(name: str, d: dict) -> TokenizerSpec:
         normalize=d.get("normalize"),
         cuts=Cuts(d.get("cuts", "none")),
         cache_sha256=d.get("cache_sha256"),
+        index_sha256=d.get("index_sha256"),
         stand_in=d.get("stand_in", "o200k_base"),
         ratio=Decimal(d.get("ratio", "1")),
         ratio_source=d.get("ratio_source"),
@@ -142,14 +143,15 @@ def read_file(spec: TokenizerSpec) -> bytes:
 
     base = Path(next(iter(found.submodule_search_locations)))
     path = base.joinpath(*f.package.split(".")[1:], *f.path.split("/"))
-    have = _installed_version(f.distribution) or "(unknown version)"
     try:
         data = path.read_bytes()
     except OSError:
+        have = _installed_version(f.distribution) or "(unknown version)"
         raise TokenizerUnavailable(
             f"{f.distribution} {have} is installed without {f.package}/{f.path} (expected {want})"
         ) from None
     if hashlib.sha256(data).hexdigest() != f.sha256:
+        have = _installed_version(f.distribution) or "(unknown version)"
         raise TokenizerUnavailable(
             f"{f.distribution} {have} has a different {f.package}/{f.path} than the one "
             f"costcalc knows (expected {want})"

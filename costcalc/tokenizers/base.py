@@ -66,6 +66,7 @@ class TokenizerSpec:
     normalize: str | None = None  # e.g. "NFC", applied before encoding (Qwen)
     cuts: Cuts = Cuts.NONE
     cache_sha256: str | None = None  # digest of the parsed-ranks cache (tiktoken, tekken)
+    index_sha256: str | None = None  # digest of the rank index for small inputs (same backends)
     # Without the real tokenizer: the stand-in's count times ``ratio``.
     stand_in: str = "o200k_base"
     ratio: Decimal = Decimal(1)

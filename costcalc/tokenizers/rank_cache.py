@@ -87,6 +87,11 @@ def store(spec: TokenizerSpec, source_sha256: str, tokens: tuple[bytes, ...]) ->
     blob = dump(tokens)
     if hashlib.sha256(blob).hexdigest() != spec.cache_sha256:
         return  # the table expects other bytes (another pickle format?): not worth keeping
+    write_atomic(path, blob)
+
+
+def write_atomic(path: Path, blob: bytes) -> None:
+    """Write ``blob`` to ``path`` whole or not at all; a failure only costs the speed-up."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)

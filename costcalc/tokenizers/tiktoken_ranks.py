@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import binascii
 import json
-from typing import Literal, cast
+import threading
+from typing import TYPE_CHECKING, Literal, cast
 
 from costcalc.tokenizers import rank_cache
 from costcalc.tokenizers.base import Counter, TokenizerSpec, TokenizerUnavailable
+
+if TYPE_CHECKING:
+    from costcalc.tokenizers.small_bpe import SmallCounter
 
 PROBE = "Hello, world! <|endoftext|> 123 \u4e2d\u6587 \n\n  end"
 
@@ -64,8 +68,8 @@ def build(spec: TokenizerSpec, tokens: tuple[bytes, ...], pattern: str):
     )
 
 
-def encoding(spec: TokenizerSpec, data: bytes):
-    """The :class:`tiktoken.Encoding` of ``spec`` from its checked file bytes."""
+def tokens_and_pattern(spec: TokenizerSpec, data: bytes) -> tuple[tuple[bytes, ...], str]:
+    """The tokens in rank order (from the verified cache when it is there) and the pattern."""
     source = spec.file.sha256 if spec.file else ""
     cached = rank_cache.load(spec, source)
     if spec.backend == "tekken":
@@ -80,7 +84,12 @@ def encoding(spec: TokenizerSpec, data: bytes):
         raise TokenizerUnavailable(f"the table gives no pre-tokenizer pattern for {spec.name}")
     if cached is None:
         rank_cache.store(spec, source, tokens)
-    return build(spec, tokens, pattern)
+    return tokens, pattern
+
+
+def encoding(spec: TokenizerSpec, data: bytes):
+    """The :class:`tiktoken.Encoding` of ``spec`` from its checked file bytes."""
+    return build(spec, *tokens_and_pattern(spec, data))
 
 
 def counter_of(enc) -> Counter:
@@ -113,16 +122,94 @@ def counter_of(enc) -> Counter:
     return fast
 
 
+# Work (about one unit per character) the small-input counter may do in one process
+# before the encoder is built instead. Building the encoder costs about as much as
+# 1.5 M units in Python (benchmarks/bench_count.py --only crossover); a third of that
+# keeps the worst case (a text that runs out of budget near the end) well under
+# twice the cost of building the encoder, and counts up to ~350 k characters of
+# ordinary text faster than the encoder could.
+SMALL_WORK = 512 * 1024
+
+
+class _Counter:
+    """The exact count of a text: small inputs in Python from the rank index, the rest
+    (and everything once the budget is spent) with tiktoken's encoder, built once.
+
+    Both give ``len(encode_ordinary(text))``; like ``encode_ordinary``, text
+    holding lone surrogates is counted with them replaced by U+FFFD.
+    """
+
+    def __init__(self, spec: TokenizerSpec, data: bytes) -> None:
+        self._spec = spec
+        self._data = data
+        self._lock = threading.Lock()
+        self._full: Counter | None = None
+        self._small: SmallCounter | None = None
+        self._small_tried = False
+        self._work_left = SMALL_WORK
+
+    def __call__(self, text: str) -> int:
+        try:
+            return self._count(text)
+        except UnicodeEncodeError:
+            return self._count(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
+    def _count(self, text: str) -> int:
+        full = self._full
+        if full is None and len(text) <= self._work_left:
+            small = self._small_counter()
+            if small is not None:
+                n, work = small.count(text, self._work_left)
+                self._work_left -= work
+                if n is not None:
+                    return n
+        return (full or self._full_counter())(text)
+
+    def _small_counter(self) -> SmallCounter | None:
+        if self._small_tried:
+            return self._small
+        with self._lock:
+            if not self._small_tried:
+                self._small = _small_counter(self._spec, self._data)
+                self._small_tried = True
+        return self._small
+
+    def _full_counter(self) -> Counter:
+        with self._lock:
+            if self._full is None:
+                self._full = counter_of(encoding(self._spec, self._data))
+                self._work_left = 0
+            return self._full
+
+
+def _small_counter(spec: TokenizerSpec, data: bytes) -> SmallCounter | None:
+    """The small-input counter, from the verified rank index (built and kept if missing)."""
+    from costcalc.tokenizers import rank_index
+    from costcalc.tokenizers.small_bpe import SmallCounter
+
+    source = spec.file.sha256 if spec.file else ""
+    if rank_index.path_for(spec, source) is None:
+        return None  # no place to keep an index: building one each run would not pay
+    index = rank_index.load(spec, source)
+    if index is None:
+        index = rank_index.create(spec, source, tokens_and_pattern(spec, data)[0])
+    pattern = spec.pattern or (parse_tekken(data)[1] if spec.backend == "tekken" else "")
+    if index is None or not pattern:
+        return None
+    return SmallCounter(index, pattern)
+
+
 def load(spec: TokenizerSpec, data: bytes) -> Counter:
-    count = counter_of(encoding(spec, data))
+    count: Counter = _Counter(spec, data)
     if spec.normalize:
         import unicodedata
 
         # known.json names a Unicode normal form here ("NFC")
         form = cast(Literal["NFC", "NFD", "NFKC", "NFKD"], spec.normalize)
+        inner = count
 
         def normalized(text: str) -> int:
-            return count(unicodedata.normalize(form, text))
+            return inner(unicodedata.normalize(form, text))
 
         return normalized
     return count
