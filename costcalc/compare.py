@@ -93,8 +93,20 @@ def _is_text(wl: Workload) -> bool:
 
 
 def _count_key(entry: ModelEntry, wl: Workload) -> str:
-    """Text is counted once per encoding; requests once per model (its billing rules)."""
-    return entry.tokenizer.encoding if _is_text(wl) else entry.key
+    """Text is counted once per encoding; requests once per way of billing them.
+
+    Models that share an encoding, its exactness, the provider's billing method
+    and the media rules count a request to the same tokens (each then scales
+    them by its own ratio), so ``--all`` on a batch file reads it a dozen
+    times, not once per model.
+    """
+    tok = entry.tokenizer
+    if _is_text(wl):
+        return tok.encoding
+    from costcalc.request.rules import rules_for
+
+    rules = rules_for(entry, wl.image_size)
+    return f"{tok.encoding}|{tok.exact}|{rules.method}|{rules.borrowed}|{rules.media!r}"
 
 
 def count_for(wl: Workload, entries, progress=None) -> dict[str, CountReport]:
@@ -117,8 +129,11 @@ def _count(wl: Workload, entries, progress, picker=None) -> dict[str, CountRepor
     from costcalc.request.rules import Picker
 
     jobs: dict[str, ModelEntry | None] = {}
+    sharing: dict[str, int] = {}  # key -> how many models its count serves
     for entry in entries:
-        jobs.setdefault(_count_key(entry, wl), entry)
+        key = _count_key(entry, wl)
+        jobs.setdefault(key, entry)
+        sharing[key] = sharing.get(key, 0) + 1
     if picker is not None:
         jobs = {"": None}
     found = resolve_sources(wl.paths, wl.glob)
@@ -147,6 +162,11 @@ def _count(wl: Workload, entries, progress, picker=None) -> dict[str, CountRepor
                 reports[key] = dataclasses.replace(
                     reports[key], warnings=reports[key].warnings + tuple(pick.notes)
                 )
+            if entry is not None and sharing.get(key, 1) > 1:  # the notes are every one's
+                named, others = f"({entry.key})", sharing[key] - 1
+                also = f"({entry.key} and {others} other model{'s' if others > 1 else ''})"
+                shown = tuple(w.replace(named, also) for w in reports[key].warnings)
+                reports[key] = dataclasses.replace(reports[key], warnings=shown)
             notices = [
                 n
                 for e in entries

@@ -69,7 +69,7 @@ def count_models(
     for entry in entries:
         report = reports[count_key(entry, query)]
         plan = resolve(entry.tokenizer)
-        by_where = {c.where: c for c in report.inputs if c.model in (None, entry.key)}
+        by_where = {c.where: c for c in report.inputs}  # a count may serve several models
         counts = [by_where[w] for w in wheres]
         models.append(
             ModelCount(

@@ -272,3 +272,29 @@ def test_batch_prices_leave_latency_unknown_and_say_why(table):
     assert interactive["estimates"][0]["latency_s"]["total"] == 1.5  # 0.5 s + 100 / 100 tps
     result = run(table, "--input-tokens", "1000", "-m", "fast-1", "--batch")
     assert "latency is not estimated" in result.stderr
+
+
+def test_models_with_the_same_billing_share_one_count_of_a_request_file(table, tmp_path):
+    # fast-1 and nospeed-1: same encoding, same (borrowed OpenAI) method, no media rules;
+    # cheap-1 is approximate (a ratio), so it is counted on its own
+    body = {
+        "messages": [
+            {"role": "system", "content": "You sort tickets."},
+            {"role": "user", "content": [
+                {"type": "text", "text": "Which queue?"},
+                {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+            ]},
+        ]
+    }  # fmt: skip
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(body) + "\n" for _ in range(3)))
+    both = run(table, str(path), "-m", "fast-1", "-m", "nospeed-1", "-m", "cheap-1",
+               "--output-tokens", "1", "--json")  # fmt: skip
+    totals = {t["model"]: t["input_tokens"] for t in data(both)["totals"]}
+    for model in ("fast-1", "nospeed-1", "cheap-1"):
+        alone = data(run(table, str(path), "-m", model, "--output-tokens", "1", "--json"))
+        assert totals[f"acme/{model}"] == alone["totals"][0]["input_tokens"]
+    assert totals["acme/cheap-1"] != totals["acme/fast-1"]  # its own ratio still applies
+    # the image is not priced for any of them, and the note says it for all
+    assert "(acme/fast-1 and 1 other model)" in both.stderr
+    assert "(acme/cheap-1)" in both.stderr
