@@ -1,6 +1,6 @@
 """How fast `costcalc usage` prices big logs, against a plain-Python loop over the same file.
 
-    python benchmarks/bench_usage.py [--rows 10000000] [--keep]
+    python benchmarks/bench_usage.py [--rows 10000000] [--repeat N] [--dir DIR] [--keep]
 
 Generates synthetic OpenAI Chat Completions responses (JSONL, ~200 bytes a
 line, four models, cached and reasoning tokens, one timestamp a minute, a few
@@ -11,9 +11,12 @@ in a fresh process, timed with its peak memory (RSS, via /usr/bin/time):
 - plain Python: json.loads per line         the same sums per model, then priced
 - costcalc usage FILE.parquet --columns ... DuckDB engine on Parquet
 
-and prints them side by side with the ratio. Targets (issue): JSONL at least
-5x the plain loop; 10M Parquet rows under 10 s; peak memory under 1 GB.
-Timings on a shared machine are noisy; run it more than once.
+and prints them side by side with the ratio, wall clock and CPU seconds, and
+the load average when each started. With ``--repeat N`` the JSONL pair runs N
+times, alternating. All totals must be identical (checked: the run fails
+otherwise). Targets (issue): JSONL at least 5x the plain loop; 10M Parquet
+rows under 10 s; peak memory under 1 GB. Timings on a shared machine are
+noisy; compare runs made side by side.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "o3", "gpt-4.1"]
@@ -107,44 +111,63 @@ def run(cmd: list[str]) -> tuple[float, float, str, float]:
     return wall, usage.ru_utime + usage.ru_stime, text, usage.ru_maxrss / 1024
 
 
+def total_of(out: str) -> tuple[Decimal, int]:
+    """(total cost, requests) of a case's JSON output, exactly."""
+    doc = json.loads(out, parse_float=Decimal)
+    if "rows" in doc:  # costcalc usage --json
+        if doc["bad_rows"] or doc["unknown_models"] or doc["unpriced"]:
+            raise SystemExit("costcalc usage left calls unpriced: the totals would not compare")
+        return Decimal(doc["total"]["cost_usd"]), doc["total"]["requests"]
+    return Decimal(doc["total"]), doc["requests"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=1, help="run the JSONL pair N times")
+    ap.add_argument("--dir", type=Path, help="where to write the files (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-usage-"))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-usage-", dir=args.dir))
     jsonl, parquet = tmp / "responses.jsonl", tmp / "responses.parquet"
     generate_jsonl(jsonl, args.rows)
     to_parquet(jsonl, parquet)
     mb = jsonl.stat().st_size / 1e6
     print(f"{args.rows:,} rows: JSONL {mb:,.0f} MB, Parquet {parquet.stat().st_size / 1e6:,.0f} MB")
     py = sys.executable
-    cases = [
-        ("costcalc usage (DuckDB), JSONL", [py, "-m", "costcalc", "usage", str(jsonl), "--json"]),
-        ("plain Python json.loads loop", [py, "-c", PLAIN_LOOP, str(jsonl)]),
-        (
-            "costcalc usage (DuckDB), Parquet",
-            [
-                py, "-m", "costcalc", "usage", str(parquet), "--json", "--columns",
-                "model=model,input=prompt_tokens,cached=cached_tokens,output=completion_tokens,time=ts",
-            ],
-        ),
-    ]  # fmt: skip
-    print(
-        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} (others share this machine)"
+    duck = ("costcalc usage (DuckDB), JSONL", [py, "-m", "costcalc", "usage", str(jsonl), "--json"])
+    loop = ("plain Python json.loads loop", [py, "-c", PLAIN_LOOP, str(jsonl)])
+    columns = (
+        "model=model,input=prompt_tokens,cached=cached_tokens,output=completion_tokens,time=ts"
     )
-    results = {}
-    for name, cmd in cases:
+    table = (
+        "costcalc usage (DuckDB), Parquet",
+        [py, "-m", "costcalc", "usage", str(parquet), "--json", "--columns", columns],
+    )
+    print(f"{os.cpu_count()} CPUs (others may share this machine)")
+    totals = set()
+    walls: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
+    for name, cmd in [duck, loop] * args.repeat + [table]:
+        load = os.getloadavg()[0]
         wall, cpu, out, peak = run(cmd)
-        doc = json.loads(out)
-        total = doc["total"]["cost_usd"] if "rows" in doc else doc["total"]
-        results[name] = wall
+        total, requests = total_of(out)
+        totals.add((total, requests))
+        walls.setdefault(name, []).append(wall)
+        cpus.setdefault(name, []).append(cpu)
         print(
             f"{name:34} {wall:7.2f} s wall {cpu:7.2f} s CPU  {args.rows / wall / 1e6:5.2f} M rows/s"
-            f"  peak {peak:6.0f} MB  total ${total}"
+            f"  peak {peak:6.0f} MB  load {load:4.1f}  total ${total} ({requests:,} calls)"
         )
-    ratio = results["plain Python json.loads loop"] / results["costcalc usage (DuckDB), JSONL"]
-    print(f"JSONL: DuckDB engine is {ratio:.1f}x the plain loop, wall clock (target >= 5x)")
+    if len(totals) != 1:
+        raise SystemExit(f"the totals differ: {sorted(totals)}")
+    for i, (d, p) in enumerate(zip(walls[duck[0]], walls[loop[0]], strict=True)):
+        dc, pc = cpus[duck[0]][i], cpus[loop[0]][i]
+        print(
+            f"JSONL run {i + 1}: DuckDB engine is {p / d:.1f}x the plain loop in wall clock"
+            f" (target >= 5x), {pc / dc:.1f}x in CPU seconds"
+        )
+    print("all totals identical")
     if not args.keep:
         for f in (jsonl, parquet):
             f.unlink()

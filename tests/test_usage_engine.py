@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 from costcalc.catalog import load_catalog
 from costcalc.choices import UsageEngine
 from costcalc.usage import By, price_usage
-from costcalc.usage.groups import Cuts, bucket
+from costcalc.usage.groups import DAY, NO_TIME, SLOT, Cuts, bucket
+from costcalc.usage.price import minute_cuts, tier_cuts
+from costcalc.usage.run import time_detail
 from costcalc.usage.scan import scan_files
 
 pytest.importorskip("duckdb")
@@ -21,6 +24,8 @@ CATALOG = load_catalog(use_env=False)
 MODELS = ["gpt-4o", "gpt-4o-mini", "o3", "unknown-model", "", None]
 tokens = st.one_of(st.none(), st.integers(0, 400000))
 odd = st.sampled_from([-1, 1.5, "12", True, None, 7])
+# a usage that is no object, or an object without counts: DuckDB reads both as empty STRUCTs
+odd_usage = st.sampled_from([5, [1], "x", None, {}, {"prompt_tokens": None}, {"other": 1}])
 
 
 @st.composite
@@ -37,7 +42,7 @@ def openai_line(draw):
         "model": draw(st.sampled_from(MODELS)),
         "created": draw(st.integers(1_700_000_000, 1_800_000_000)),
         "service_tier": draw(st.sampled_from(["default", "flex", "Priority", None])),
-        "usage": usage,
+        "usage": usage if draw(st.integers(0, 5)) else draw(odd_usage),
         "metadata": {"team": draw(st.sampled_from(["a", "b"]))},
     }
     return json.dumps(obj)
@@ -112,3 +117,60 @@ def test_splitting_a_log_in_two_files_never_changes_the_total(tmp_path, lines, d
 def test_a_bucket_is_above_a_cut_exactly_when_the_input_is():
     cuts = (100, 200)
     assert [bucket(n, cuts) for n in (0, 100, 101, 200, 201)] == [0, 0, 101, 101, 201]
+
+
+def test_a_usage_that_is_no_object_is_a_bad_row_and_an_empty_one_is_a_call(tmp_path):
+    odd = ["5", "[1]", '"x"', "null", "{}", '{"prompt_tokens": null}', '{"prompt_tokens": 7}']
+    log = _write(tmp_path / "u.jsonl", [f'{{"model": "gpt-4o", "usage": {u}}}' for u in odd])
+    fast = scan_files([log], CUTS, fmt="openai")
+    exact = scan_files([log], CUTS, fmt="openai", engine=UsageEngine.PYTHON)
+    assert fast.groups == exact.groups
+    assert [s.requests for s in fast.groups.values()] == [3]  # {}, null counts, 7 tokens
+    assert fast.bad == exact.bad == 4
+    assert [p.line for p in fast.problems] == [1, 2, 3, 4]
+
+
+def test_only_prices_that_change_with_time_keep_each_calls_day_and_slot(data_dir, tmp_path):
+    catalog = load_catalog([data_dir / "usage" / "pricing"], use_env=False)
+    entries = catalog.entries()
+    cuts = Cuts(tier_cuts(entries), minute_cuts(entries))
+    lines = []
+    for ts in (1_793_581_140, 1_793_581_200, 1_796_101_200):  # Mon 2 Nov 00:59, 01:00; 1 Dec
+        for model in ("gpt-4o", "deepseek-test", "nobody-knows"):
+            usage = '{"prompt_tokens": 1000, "completion_tokens": 100}'
+            lines.append(f'{{"model": "{model}", "created": {ts}, "usage": {usage}}}')
+    log = _write(tmp_path / "t.jsonl", lines)
+    detail = time_detail(catalog, By("model"))
+    assert [detail(m) for m in ("gpt-4o", "deepseek-test", "nobody-knows")] == [
+        NO_TIME,
+        SLOT,  # peak windows and a dated price
+        NO_TIME,
+    ]
+    assert time_detail(catalog, By("month"))("gpt-4o") == DAY
+    assert time_detail(catalog, By("tag", "x"), [catalog.resolve("gpt-4o")])("gpt-4o") == DAY
+    for engine in UsageEngine:
+        scan = scan_files([log], cuts, engine=engine, detail=detail)
+        times = {(k.model, k.day, k.minute) for k in scan.groups}
+        assert {t for t in times if t[0] != "deepseek-test"} == {
+            ("gpt-4o", None, 0),
+            ("nobody-knows", None, 0),
+        }
+        assert len([t for t in times if t[0] == "deepseek-test"]) == 3
+    by_model = price_usage([log], catalog)
+    by_day = price_usage([log], catalog, by=By("day"))
+    assert by_model.total == by_day.total
+    # deepseek-test: 1200 off-peak + 2400 at peak + 12000 from December (tests/data prices)
+    assert {ln.key: ln.cost for ln in by_model.lines}["deepseek/deepseek-test"] == Decimal("0.0156")
+
+
+def test_bad_lines_are_named_by_line_number_past_blank_lines(tmp_path, monkeypatch):
+    good = '{"model": "gpt-4o", "usage": {"prompt_tokens": 5}}'
+    lines = [good, "", good, "{not json", "   ", good, '{"usage": {"prompt_tokens": -1}}', good]
+    log = _write(tmp_path / "b.jsonl", lines)
+    problems = [(p.line, p.reason) for p in scan_files([log], CUTS).problems]
+    assert problems == [(4, "not valid JSON"), (7, "usage.prompt_tokens is negative")]
+    # should DuckDB's rows and the file's lines ever disagree, the Python reader finds them
+    from costcalc.usage import engine
+
+    monkeypatch.setattr(engine, "bad_rows", lambda *args: [1, 3])
+    assert [(p.line, p.reason) for p in scan_files([log], CUTS).problems] == problems

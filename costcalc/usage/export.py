@@ -78,7 +78,8 @@ def csv_text(catalog: Catalog) -> str:
 
 def write_parquet(catalog: Catalog, path: Path) -> int:
     """Write the table as Parquet (DECIMAL(38,12) prices) through DuckDB; the row count."""
-    from costcalc.usage.engine import connect, quote_text
+    from costcalc.usage.engine import connect
+    from costcalc.usage.rowsql import quote_text
 
     rows = price_rows(catalog)
     step = Decimal(1).scaleb(-SCALE)

@@ -1,9 +1,12 @@
 """Token sums per group: what both engines produce and what gets priced.
 
 A group is every call with the same model, long-context bucket, batch flag,
-service tier, UTC day and (with ``--by tag=COLUMN``) tag value. Prices are
-linear in tokens within a group, so pricing a group's sums gives exactly the
-sum of pricing its calls one by one.
+service tier, UTC day, time-of-day slot and (with ``--by tag=COLUMN``) tag
+value. Prices are linear in tokens within a group, so pricing a group's sums
+gives exactly the sum of pricing its calls one by one. The day and slot are
+then dropped (:func:`coarsen`) from the groups of models whose prices do not
+change with time, unless the report needs days: a year of traffic on a model
+with one price is one group, not 365.
 
 Long-context tiers depend on each call's input size, so calls are put in
 buckets by ``cuts``: every tier threshold the prices could use. A call's
@@ -15,8 +18,8 @@ exceeded by its bucket.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields, replace
 
 from costcalc.usage.record import Record
 
@@ -116,3 +119,24 @@ def aggregate(records: Iterable[Record], cuts: Cuts, tag: str | None = None) -> 
     for rec in records:
         add_record(groups, rec, cuts, tag)
     return groups
+
+
+# How much of a group's time its pricing or its report needs (see coarsen).
+NO_TIME, DAY, SLOT = 0, 1, 2
+
+
+def coarsen(groups: Groups, detail: Callable[[str], int]) -> Groups:
+    """The groups summed over what ``detail(model)`` says their prices and report do not need.
+
+    NO_TIME: neither day nor time-of-day slot (prices that never change, a
+    report by model or tag); DAY: the day only; SLOT: both (time-of-day prices).
+    """
+    out: Groups = {}
+    for key, sums in groups.items():
+        level = detail(key.model)
+        if level < DAY and key.day is not None:
+            key = replace(key, day=None, minute=0)
+        elif level < SLOT and key.minute:
+            key = replace(key, minute=0)
+        out.setdefault(key, Sums()).add(sums)
+    return out

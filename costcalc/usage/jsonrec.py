@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from costcalc.usage.rawvalues import json_text
 from costcalc.usage.record import BadRecord, Record, check_sums, epoch_time, iso_time, token
 from costcalc.usage.shapes import Path, Shape, Term, _get
 
@@ -21,8 +22,7 @@ def _first(obj: object, term: Term) -> tuple[Path | None, object]:
 
 
 def _text(obj: object, term: Term) -> str | None:
-    _, value = _first(obj, term)
-    return value if isinstance(value, str) and value.strip() else None
+    return json_text(_first(obj, term)[1])
 
 
 def to_record(obj: object, shape: Shape, tags: dict[str, str] | None = None) -> Record:

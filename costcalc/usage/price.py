@@ -73,9 +73,34 @@ def group_prices(entry: ModelEntry, key: GroupKey) -> tuple[Prices, int | None]:
     return prices, None if tier is None else tier.above_input_tokens
 
 
-def price_group(entry: ModelEntry, key: GroupKey, sums: Sums, mode: str | None = None) -> GroupCost:
+class PriceBook:
+    """group_prices, worked out once per model, input bucket and (where it matters) time.
+
+    A long log has many groups (a day each) and few distinct prices: only an
+    entry with dated or time-of-day prices can price two days differently.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple, tuple[ModelEntry, tuple[Prices, int | None]]] = {}
+
+    def prices(self, entry: ModelEntry, key: GroupKey) -> tuple[Prices, int | None]:
+        timed = bool(entry.scheduled or entry.windows)
+        at = (key.day, key.minute) if timed else None
+        memo = (id(entry), key.tier_input, at)
+        if memo not in self._seen:  # the entry is kept with its prices: its id stays its own
+            self._seen[memo] = (entry, group_prices(entry, key))
+        return self._seen[memo][1]
+
+
+def price_group(
+    entry: ModelEntry,
+    key: GroupKey,
+    sums: Sums,
+    mode: str | None = None,
+    book: PriceBook | None = None,
+) -> GroupCost:
     """The exact cost of ``sums`` on ``entry``; MissingPriceError if a price it needs is absent."""
-    prices, above = group_prices(entry, key)
+    prices, above = book.prices(entry, key) if book else group_prices(entry, key)
     mode = mode_of(key) if mode is None else mode
     input_price = _need(entry, prices, f"{mode}input", above)
     output_price = _need(entry, prices, f"{mode}output", above)

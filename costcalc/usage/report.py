@@ -14,7 +14,7 @@ from decimal import Decimal
 from costcalc.catalog.entry import ModelEntry
 from costcalc.errors import CostcalcError, MissingPriceError, UnknownModelError
 from costcalc.usage.groups import GroupKey, Sums
-from costcalc.usage.price import GroupCost, price_group
+from costcalc.usage.price import GroupCost, PriceBook, price_group
 from costcalc.usage.record import Problem
 from costcalc.usage.scan import FileSummary, Scan
 
@@ -153,6 +153,7 @@ def build_report(scan: Scan, resolve: Callable[[str], ModelEntry], by: By) -> Us
     total = Line("total")
     priced: list[Priced] = []
     label = label_for(by)
+    book = PriceBook()
     for key in sorted(scan.groups, key=_order):
         sums = scan.groups[key]
         if key.model not in entries:
@@ -165,7 +166,7 @@ def build_report(scan: Scan, resolve: Callable[[str], ModelEntry], by: By) -> Us
             _collect(unknown, key.model or NO_MODEL, "unknown model", sums)
             continue
         try:
-            cost = price_group(entry, key, sums)
+            cost = price_group(entry, key, sums, book=book)
         except MissingPriceError as err:
             _collect(unpriced, entry.key, err.message.split(": ", 1)[-1], sums)
             continue

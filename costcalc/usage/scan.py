@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from costcalc.choices import UsageEngine as Engine
 from costcalc.errors import InputError
-from costcalc.usage.groups import Cuts, Groups, add_record, merge
+from costcalc.usage.groups import Cuts, Groups, add_record, coarsen, merge
 from costcalc.usage.jsonrec import NotBilled
 from costcalc.usage.mapping import ColumnMap
 from costcalc.usage.record import BadRecord, Problem
-from costcalc.usage.sources import READERS, Source, detect
+from costcalc.usage.sources import READERS, Source, detect, line_outcome, lines_at
+
+if TYPE_CHECKING:
+    from costcalc.usage.engine import ScanCounts
 
 MAX_PROBLEMS = 20  # listed with file:line; all of them are counted
 
@@ -55,15 +59,49 @@ def _python_scan(src: Source, scan: Scan, cuts: Cuts, tag: str | None) -> None:
     scan.files.append(FileSummary(src.label, src.format, rows, bad, unbilled))
 
 
-def _locate(src: Source, scan: Scan, tag: str | None) -> None:
-    """Where the bad rows DuckDB counted are: the Python reader, for messages only."""
+def _locate(src: Source, scan: Scan, tag: str | None, bad: int) -> None:
+    """Where the ``bad`` rows DuckDB counted are: the Python reader, for messages only.
+
+    It stops at the last one to list (the first MAX_PROBLEMS of the run).
+    """
     if src.kind not in READERS:
         return
+    wanted = min(bad, MAX_PROBLEMS - len(scan.problems))
+    if wanted <= 0:
+        return
     for line, outcome in READERS[src.kind](src, tag):
-        if len(scan.problems) >= MAX_PROBLEMS:
-            return
         if isinstance(outcome, BadRecord):
             scan.note(Problem(src.label, line, str(outcome)))
+            wanted -= 1
+            if not wanted:
+                return
+
+
+def _locate_lines(src: Source, scan: Scan, tag: str | None, counts: ScanCounts) -> None:
+    """Bad JSON lines found by DuckDB (which rows), named and explained by the Python reader.
+
+    Only the lines before the last one listed are walked, and only the bad
+    ones parsed in Python. Should a line DuckDB names not be bad to the
+    Python reader, the Python reader looks for them all instead.
+    """
+    from costcalc.usage import engine as duck
+
+    assert src.shape is not None
+    wanted = min(counts.bad, MAX_PROBLEMS - len(scan.problems))
+    if wanted <= 0:
+        return
+    ordinals = duck.bad_rows(src, tag, wanted, counts.exact)
+    found = []
+    for n, text in lines_at(src.path, ordinals):
+        outcome = line_outcome(text, src.shape, tag)
+        if not isinstance(outcome, BadRecord):
+            break
+        found.append(Problem(src.label, n, str(outcome)))
+    if len(found) < len(ordinals):
+        _locate(src, scan, tag, counts.bad)
+        return
+    for problem in found:
+        scan.note(problem)
 
 
 def scan_files(
@@ -74,8 +112,13 @@ def scan_files(
     mapping: ColumnMap | None = None,
     tag: str | None = None,
     engine: Engine = Engine.DUCKDB,
+    detail: Callable[[str], int] | None = None,
 ) -> Scan:
-    """Every file's token sums per group; bad rows counted and the first ones located."""
+    """Every file's token sums per group; bad rows counted and the first ones located.
+
+    ``detail`` (see groups.coarsen): per model name, how much of each call's
+    time the caller needs; None keeps each group's day and time-of-day slot.
+    """
     scan = Scan()
     sources = [detect(Path(p), fmt, mapping) for p in paths]
     for src in sources:
@@ -95,13 +138,17 @@ def scan_files(
                 continue
         from costcalc.usage import engine as duck
 
-        groups, counts = duck.scan(src, cuts, tag)
+        groups, counts = duck.scan(src, cuts, tag, detail)
         merge(scan.groups, groups)
         scan.bad += counts.bad
         scan.not_billed += counts.not_billed
         scan.files.append(
             FileSummary(src.label, src.format, counts.rows, counts.bad, counts.not_billed)
         )
-        if counts.bad:
-            _locate(src, scan, tag)
+        if counts.bad and src.kind == "jsonl":
+            _locate_lines(src, scan, tag, counts)
+        elif counts.bad:
+            _locate(src, scan, tag, counts.bad)
+    if detail is not None:
+        scan.groups = coarsen(scan.groups, detail)
     return scan

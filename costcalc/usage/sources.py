@@ -19,6 +19,7 @@ from costcalc.errors import InputError
 from costcalc.usage import exports
 from costcalc.usage.jsonrec import NotBilled, to_record
 from costcalc.usage.mapping import ColumnMap, check_columns, litellm_map
+from costcalc.usage.rawvalues import json_tag, truthy
 from costcalc.usage.record import BadRecord, Record, check_sums, iso_time, token
 from costcalc.usage.shapes import SHAPES, Shape, _get, sniff
 
@@ -153,28 +154,46 @@ def _outcome(obj: object, shape: Shape, tag: str | None) -> Record | BadRecord |
         tags = {}
         if tag:
             body = _get(obj, shape.root) if shape.root else obj
-            value = _get(body, tuple(tag.split(".")))
-            if isinstance(value, str):
-                tags[tag] = value
-            elif value is not None and not isinstance(value, (dict, list)):
-                tags[tag] = json.dumps(value)
+            text = json_tag(_get(body, tuple(tag.split("."))))
+            if text is not None:
+                tags[tag] = text
         return to_record(obj, shape, tags)
     except (BadRecord, NotBilled) as err:
         return err
 
 
+def line_outcome(line: str, shape: Shape, tag: str | None) -> Record | BadRecord | NotBilled:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return BadRecord("not valid JSON")
+    return _outcome(obj, shape, tag)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The lines that are not blank, with their line numbers."""
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            if line.strip():
+                yield n, line
+
+
 def read_jsonl(src: Source, tag: str | None) -> Iterator[Outcome]:
     assert src.shape is not None
-    with src.path.open("r", encoding="utf-8-sig", errors="replace") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                yield n, BadRecord("not valid JSON")
-                continue
-            yield n, _outcome(obj, src.shape, tag)
+    for n, line in _lines(src.path):
+        yield n, line_outcome(line, src.shape, tag)
+
+
+def lines_at(path: Path, ordinals: list[int]) -> Iterator[tuple[int, str]]:
+    """The k-th lines that are not blank, for each k in ``ordinals`` (1-based, ascending)."""
+    wanted = iter(ordinals)
+    k = next(wanted, None)
+    for i, (n, line) in enumerate(_lines(path), start=1):
+        if k is None:
+            return
+        if i == k:
+            yield n, line
+            k = next(wanted, None)
 
 
 def read_json(src: Source, tag: str | None) -> Iterator[Outcome]:
@@ -251,10 +270,6 @@ def _csv_int(value: str | None, name: str) -> int:
     raise BadRecord(f"{name} is not a whole number")
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "t", "y")
-
-
 def read_csv(src: Source, tag: str | None) -> Iterator[Outcome]:
     assert src.mapping is not None
     m = src.mapping
@@ -286,7 +301,7 @@ def mapped_record(row: dict, m: ColumnMap, tag: str | None) -> Record:
         Record(
             model=model,
             requests=requests,
-            batch=_truthy(col("batch")),
+            batch=truthy(col("batch")),
             service_tier=tier,
             time=iso_time(col("time")),
             tags=tags,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from costcalc.catalog.entry import PRICE_FIELDS
-from costcalc.usage.engine import jsonl_select, jsonl_source, table_select, table_source
+from costcalc.usage.rowsql import jsonl_select, table_select
 from costcalc.usage.sources import Source
 
 PER_TOKEN = "0.000001"  # USD per 1M tokens -> per token, as an exact DECIMAL factor
@@ -29,9 +29,14 @@ PER_TOKEN = "0.000001"  # USD per 1M tokens -> per token, as an exact DECIMAL fa
 
 def _reader(src: Source) -> str:
     if src.kind == "jsonl" and src.shape is not None:
-        return jsonl_select(src.shape, jsonl_source(src.path, src.shape, None), None)
+        return jsonl_select(src.shape, src.path, None)
     if src.kind in ("csv", "parquet") and src.mapping is not None:
-        return table_select(src.mapping, table_source(src.path, src.kind), None)
+        types = None
+        if src.kind == "parquet":
+            from costcalc.usage.engine import parquet_types
+
+            types = parquet_types(src.path)
+        return table_select(src.mapping, src.path, src.kind, None, types)
     raise ValueError(src.kind)
 
 
@@ -46,7 +51,7 @@ def _price(col: str) -> str:
 
 def prices_relation(prices: str) -> str:
     """A price table to read: a .csv or .parquet from `pricing export`, or a table name as is."""
-    from costcalc.usage.engine import quote_text
+    from costcalc.usage.rowsql import quote_text
 
     if prices.lower().endswith(".parquet"):
         return f"read_parquet({quote_text(prices)})"

@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from costcalc.catalog.entry import ModelEntry
 from costcalc.errors import MissingPriceError
 from costcalc.usage.groups import GroupKey, Sums
-from costcalc.usage.price import group_prices, mode_of, price_group
+from costcalc.usage.price import PriceBook, mode_of, price_group
 from costcalc.usage.report import UsageReport, period
 
 ZERO = Decimal(0)
@@ -68,9 +68,9 @@ def convert(key: GroupKey, sums: Sums, f: Decimal) -> tuple[GroupKey, Sums]:
     return replace(key, tier_input=tier), Sums(sums.requests, inp, cached, w5, w1, out, reasoning)
 
 
-def _fallbacks(target: ModelEntry, key: GroupKey, sums: Sums, notes: set[str]):
+def _fallbacks(target: ModelEntry, key: GroupKey, sums: Sums, notes: set[str], book: PriceBook):
     """The key and sums re-billed by the documented rules, for what the target lacks."""
-    prices, _ = group_prices(target, key)
+    prices, _ = book.prices(target, key)
     mode = mode_of(key)
     if mode in ("flex_", "priority_") and getattr(prices, f"{mode}input") is None:
         notes.add(f"{mode.rstrip('_')} calls priced at standard rates")
@@ -92,14 +92,15 @@ def compare(report: UsageReport, target: ModelEntry) -> WhatIf:
     result = WhatIf(target.key, approximate=False)
     notes: set[str] = set()
     months: dict[str, list[Decimal]] = {}
+    book = PriceBook()
     for p in report.priced:
         f = factor(p.entry, target)
         if f != 1 or not same_tokenizer(p.entry, target):
             result.approximate = True
         key, sums = convert(p.key, p.sums, f)
-        key, sums = _fallbacks(target, key, sums, notes)
+        key, sums = _fallbacks(target, key, sums, notes, book)
         try:
-            cost = price_group(target, key, sums)
+            cost = price_group(target, key, sums, book=book)
         except MissingPriceError as err:
             notes.add(err.message.split(": ", 1)[-1])
             result.unpriced_requests += p.sums.requests
