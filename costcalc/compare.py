@@ -228,10 +228,11 @@ def _calls(
         calls, exact = _transcript_calls(wl, entry, counted.transcripts)
         return wl.unit, calls, exact, None
     side_exact = (wl.system is None and wl.output.sample is None) or tok.exact
-    inputs: list[tuple[str | None, int, int | None]]  # (label, tokens, max output tokens)
+    # (label, tokens, max output tokens, blocks for the prompt cache)
+    inputs: list[tuple[str | None, int, int | None, tuple]]
     if wl.input_tokens is not None:
         counts: list[InputCount] = []
-        inputs = [(None, wl.input_tokens, None)]
+        inputs = [(None, wl.input_tokens, None, ())]
         exact = side_exact
     else:
         if "" in counted.reports:  # body-model mode: this entry's own requests
@@ -239,7 +240,12 @@ def _calls(
         else:
             counts = list(counted.reports[_count_key(entry, wl)].inputs)
         inputs = [
-            (c.where, tok.scale(c.encoding_tokens or 0) + c.fixed_tokens, c.max_output_tokens)
+            (
+                c.where,
+                tok.scale(c.encoding_tokens or 0) + c.fixed_tokens,
+                c.max_output_tokens,
+                c.blocks,
+            )
             for c in counts
         ]
         exact = tok.exact and all(c.exact for c in counts) and side_exact
@@ -251,14 +257,20 @@ def _calls(
         unit = Unit.TASK  # a JSONL or batch file: each line is a call
     if unit is Unit.TURNS:
         assert wl.turns is not None  # Workload: Unit.TURNS comes with turns
-        user = sum(n for _, n, _ in inputs)
+        user = sum(n for _, n, _, _ in inputs)
         system = tok.scale(counted.system.get(tok.encoding, 0))
         return unit, planned_calls(wl.turns, system, user, output), exact, None
     if unit is Unit.TASK:
-        calls = tuple(Call(n, label=label, max_output_tokens=m) for label, n, m in inputs)
+        calls = tuple(
+            Call(n, label=label, max_output_tokens=m, blocks=b) for label, n, m, b in inputs
+        )
         return unit, calls, exact, None
-    limits = [m for _, _, m in inputs if m is not None]
-    call = Call(sum(n for _, n, _ in inputs), max_output_tokens=max(limits) if limits else None)
+    limits = [m for _, _, m, _ in inputs if m is not None]
+    call = Call(
+        sum(n for _, n, _, _ in inputs),
+        max_output_tokens=max(limits) if limits else None,
+        blocks=inputs[0][3] if len(inputs) == 1 else (),  # several inputs: one call, no blocks
+    )
     return unit, (call,), exact, counts[0] if len(counts) == 1 else None
 
 
@@ -382,6 +394,8 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
             missing.append(err)
             dropped.append(f"{entry.key}: {_reason(entry, err)}")
             continue
+        if unit.cache is not None:
+            notes += unit.cache.notes
         est = unit.total
         why = _filtered(est, query, unit_kind)
         if why:

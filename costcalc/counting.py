@@ -44,6 +44,7 @@ class InputCount:
     not_priced: tuple = ()  # Notes: parts not priced, and why
     exact: bool = True  # the tokenizer is exact and every part had a published method
     request: bool = False  # read as a request body (not plain text)
+    blocks: tuple = ()  # costcalc.request.prefix.Block: what a prompt cache can match
 
     @property
     def where(self) -> str:
@@ -141,6 +142,7 @@ def request_format(fmt: InputFormat, path: str) -> InputFormat:
 def _count_request_source(src, tok, fmt, stdin, progress, pick):
     from costcalc.request.billing import count_request
     from costcalc.request.formats import read_requests
+    from costcalc.request.prefix import blocks
     from costcalc.request.rules import OPENAI, Rules, method_for
 
     reader = TextReader(src, stdin)
@@ -181,6 +183,7 @@ def _count_request_source(src, tok, fmt, stdin, progress, pick):
                 not_priced=counted.not_priced,
                 exact=rtok.exact and counted.exact,
                 request=True,
+                blocks=blocks(request, counted, rtok.scale),
             )
         )
         warnings.extend(request.warnings)

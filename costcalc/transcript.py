@@ -2,7 +2,8 @@
 
 Call k sends every message before assistant message k and gets that message
 back; its prefix (what a prompt cache can serve) is what the call before it
-sent. Each call is counted by the billing rules of the model it is priced on
+sent, and its blocks carry the body's ``cache_control`` breakpoints. Each
+call is counted by the billing rules of the model it is priced on
 (:mod:`costcalc.request.billing`), from any chat shape the format registry
 reads (OpenAI chat, Anthropic Messages, Gemini ``contents``).
 """
@@ -15,6 +16,7 @@ from costcalc.errors import InputError
 from costcalc.request.billing import count_request
 from costcalc.request.formats import read_requests
 from costcalc.request.model import PartKind
+from costcalc.request.prefix import blocks
 from costcalc.request.rules import rules_for
 from costcalc.tokens import get_counter
 from costcalc.workload import Call
@@ -39,24 +41,27 @@ def transcript_calls(
     encode_len = get_counter(tok.encoding)
     exact = tok.exact
 
-    def sent(messages) -> int:
+    def sent(messages) -> tuple[int, tuple]:
+        """(the tokens a call of ``messages`` sends, its blocks for the prompt cache)."""
         nonlocal exact
-        count = count_request(dataclasses.replace(request, messages=messages), rules, encode_len)
+        call = dataclasses.replace(request, messages=messages)
+        count = count_request(call, rules, encode_len)
         exact = exact and count.exact
-        return tok.scale(count.text_tokens) + count.fixed_tokens
+        return tok.scale(count.text_tokens) + count.fixed_tokens, blocks(call, count, tok.scale)
 
     replies = [i for i, m in enumerate(request.messages) if m.role in REPLY_ROLES]
     if not replies:
-        return (Call(sent(request.messages), None, 0, "turn 1"),), exact
+        tokens, found = sent(request.messages)
+        return (Call(tokens, None, 0, "turn 1", blocks=found),), exact
     calls, previous = [], 0
     for k, i in enumerate(replies, 1):
-        tokens = sent(request.messages[:i])
+        tokens, found = sent(request.messages[:i])
         reply = request.messages[i]
         generated = sum(
             encode_len(part.text) + (encode_len(part.name) if part.name else 0)
             for part in reply.parts
             if part.kind in (PartKind.TEXT, PartKind.TOOL_CALL)
         )
-        calls.append(Call(tokens, tok.scale(generated), previous, f"turn {k}"))
+        calls.append(Call(tokens, tok.scale(generated), previous, f"turn {k}", blocks=found))
         previous = tokens
     return tuple(calls), exact

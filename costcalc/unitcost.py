@@ -1,15 +1,9 @@
 """The cost of one unit of work on one model: each call priced, then summed.
 
-A call's prefix (the tokens the previous call of the unit already sent) is
-priced by the model's prompt-caching rule (``caching:`` in the tables):
-
-- ``automatic`` (OpenAI, Gemini, DeepSeek, xAI): the cacheable part of the
-  prefix (at least ``min_tokens``, whole ``granularity`` blocks) is read at the
-  cached-input price; nothing is written at a premium;
-- ``explicit`` (Anthropic): the application marks, on each call, the part the
-  next call will reuse (a ``cache_control`` breakpoint); it is written at the
-  ``cache_write`` price and read by the next call at the cached-input price.
-  The last call of a unit writes nothing, as nothing reads it.
+What the provider's prompt cache serves and writes in each call (the
+model's ``caching:`` rule: automatic prefixes, Anthropic's ``cache_control``
+breakpoints, and a shared head across units at volume) is decided by
+:mod:`costcalc.cacheplan`; this module prices the calls and sums them.
 
 Where the table has no cached (or cache-write) price for the mode, the call
 is priced without caching: a missing discount is never assumed. Fixed
@@ -24,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from costcalc.cacheplan import CachePlan, CacheUse, plan
 from costcalc.catalog.entry import ModelEntry
 from costcalc.estimate import Cost, Estimate, Latency, Request, estimate, volume_of
-from costcalc.rates import Selection, rates_for
 from costcalc.workload import Call, Workload
 
 ZERO = Decimal(0)
@@ -49,6 +43,7 @@ class UnitEstimate:
     parts: tuple[Part, ...]
     uncached_usd: Decimal  # the same unit without prompt caching
     context_exceeded_at: int | None  # 1-based: the first call that does not fit the window
+    cache: CachePlan | None = None  # what the prompt cache served, and the assumptions made
 
     @property
     def saved_usd(self) -> Decimal:
@@ -62,40 +57,10 @@ class UnitEstimate:
         return Decimal(self.total.cached_input_tokens) / Decimal(self.total.input_tokens)
 
 
-def _selection(workload: Workload) -> Selection:
-    return Selection(workload.service_tier, workload.batch, workload.cache_ttl, workload.at)
-
-
-def cache_split(
-    entry: ModelEntry, calls: Sequence[Call], k: int, sel: Selection
-) -> tuple[int, int]:
-    """(cached, written) tokens of call ``k`` under the entry's prompt-caching rule."""
-    rule, call = entry.caching, calls[k]
-    if rule is None or rule.mode == "none":
-        return 0, 0
-    rates = rates_for(entry, call.input_tokens, sel)
-    if rates.cached_input is None:
-        return 0, 0
-    cached = rule.cacheable(min(call.prefix_tokens, call.input_tokens))
-    if rule.mode == "automatic":
-        return cached, 0
-    if rates.cache_write is None:
-        return 0, 0  # nothing can be written, so nothing is there to read
-    reused = calls[k + 1].prefix_tokens if k + 1 < len(calls) else 0
-    target = rule.cacheable(min(reused, call.input_tokens))
-    return cached, max(0, target - cached)
-
-
 def _request(
-    entry: ModelEntry,
-    workload: Workload,
-    calls: Sequence[Call],
-    k: int,
-    output: int,
-    exact: bool,
-    cache: bool,
+    workload: Workload, call: Call, output: int, exact: bool, use: CacheUse | None
 ) -> Request:
-    call = calls[k]
+    """The call as priced; ``use`` None: without the prompt cache."""
     spec = workload.cache
     # Fixed fractions replace the rules; otherwise whole-token counts do.
     cached_fraction, cache_write_fraction = ZERO, ZERO
@@ -105,9 +70,9 @@ def _request(
         cached_fraction = spec.cached_fraction or ZERO
         cache_write_fraction = spec.cache_write_fraction or ZERO
     else:
-        cached, written = (0, 0)
-        if cache and spec.prompt_cache:
-            cached, written = cache_split(entry, calls, k, _selection(workload))
+        use = use or CacheUse()
+        cached, written = use.cached, use.written
+    ttl = (use.ttl if use is not None else None) or workload.cache_ttl
     return Request(
         input_tokens=call.input_tokens,
         output_tokens=call.output_tokens if call.output_tokens is not None else output,
@@ -117,7 +82,7 @@ def _request(
         batch=workload.batch,
         exact_tokens=exact,
         service_tier=workload.service_tier,
-        cache_ttl=workload.cache_ttl,
+        cache_ttl=ttl,
         at=workload.at,
         cached_tokens=cached,
         cache_write_tokens=written,
@@ -173,12 +138,13 @@ def price_unit(
     parts: list[Part] = []
     running = ZERO
     uncached = ZERO
-    for k in range(len(calls)):
-        est = estimate(entry, _request(entry, workload, calls, k, output_tokens, exact, True))
+    cache = plan(entry, workload, calls)
+    for k, use in enumerate(cache.uses):
+        est = estimate(entry, _request(workload, calls[k], output_tokens, exact, use))
         running += est.cost.total
         parts.append(Part(k, calls[k].label, est, running, calls[k].max_output_tokens))
         if est.cached_input_tokens or est.cache_write_tokens:
-            plain = _request(entry, workload, calls, k, output_tokens, exact, False)
+            plain = _request(workload, calls[k], output_tokens, exact, None)
             if workload.cache.fixed:
                 plain = dataclasses.replace(plain, cached_fraction=ZERO, cache_write_fraction=ZERO)
             uncached += estimate(entry, plain).cost.total
@@ -199,7 +165,7 @@ def price_unit(
         volume = volume_of(workload.volume, cost.total, tokens, latency.total, len(calls))
     if len(ests) == 1:  # one call: its own estimate, rates and all
         total = dataclasses.replace(first, volume=volume)
-        return UnitEstimate(total, tuple(parts), uncached, exceeded)
+        return UnitEstimate(total, tuple(parts), uncached, exceeded, cache)
     total = Estimate(
         model=first.model,
         provider=first.provider,
@@ -219,4 +185,4 @@ def price_unit(
         volume=volume,
         max_input_tokens=first.max_input_tokens,
     )
-    return UnitEstimate(total, tuple(parts), uncached, exceeded)
+    return UnitEstimate(total, tuple(parts), uncached, exceeded, cache)

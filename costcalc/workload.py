@@ -25,6 +25,7 @@ from decimal import Decimal
 from costcalc.choices import CacheTTL, InputFormat, ServiceTier, Unit
 from costcalc.errors import CostcalcError
 from costcalc.estimate import Volume
+from costcalc.request.prefix import Block
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -126,8 +127,10 @@ class Call:
     """One provider call of a unit, in the model's tokens.
 
     ``prefix_tokens``: the leading input tokens the previous call of the unit
-    already sent (what a prompt cache can serve). ``output_tokens`` None means
-    the workload's output assumption.
+    already sent (what a prompt cache can serve). ``blocks``: the request's
+    blocks in cache order, for matching prefixes with any earlier call and
+    finding its cache_control breakpoints. ``output_tokens`` None means the
+    workload's output assumption.
     """
 
     input_tokens: int
@@ -135,6 +138,7 @@ class Call:
     prefix_tokens: int = 0
     label: str | None = None
     max_output_tokens: int | None = None  # the request body's own output limit
+    blocks: tuple[Block, ...] = ()  # what a prompt cache can match (costcalc.request.prefix)
 
 
 def unit_of(fmt: InputFormat, *, per_input: bool, transcript: bool, turns: int | None) -> Unit:
@@ -160,10 +164,18 @@ def check_fraction(value: Decimal | None, what: str) -> None:
 
 def planned_calls(turns: int, system: int, user: int, output: int) -> tuple[Call, ...]:
     """A conversation of ``turns`` turns: call k sends the system prompt, k user messages
-    and the k - 1 replies before it; its prefix is everything the previous call sent."""
+    and the k - 1 replies before it; its prefix is everything the previous call sent.
+    Its blocks are the system prompt (the head every conversation shares) and the turns."""
     calls, previous = [], 0
+    history: list[Block] = []
+    if system:
+        history.append(Block(hash(("planned", "system")), system, None, True))
     for k in range(1, turns + 1):
+        if k > 1:
+            history.append(Block(hash((history[-1].key, "reply")), previous + output, None))
+        key = hash((history[-1].key if history else 0, "user"))
         sent = system + k * user + (k - 1) * output
-        calls.append(Call(sent, output, previous, f"turn {k}"))
+        history.append(Block(key, sent, None))
+        calls.append(Call(sent, output, previous, f"turn {k}", blocks=tuple(history)))
         previous = sent
     return tuple(calls)

@@ -44,6 +44,9 @@ def test_bundled_tables_carry_each_providers_rule_and_model_overrides():
     assert catalog.resolve("gemini-2.5-pro").caching.min_tokens == 2048
     assert catalog.resolve("gemini-2.5-flash").caching.min_tokens == 1024
     assert catalog.resolve("deepseek-chat").caching.granularity == 64
+    # how long a cached prefix lives, where published: OpenAI and Anthropic 5 minutes at least
+    assert (gpt.caching.ttl_s, sonnet.caching.ttl_s, haiku.caching.ttl_s) == (300, 300, 300)
+    assert catalog.resolve("gemini-2.5-flash").caching.ttl_s is None  # not published
     assert all(
         e.caching is None or e.caching.source for e in catalog.entries()
     )  # every rule says where it is published

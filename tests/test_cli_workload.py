@@ -298,3 +298,92 @@ def test_models_with_the_same_billing_share_one_count_of_a_request_file(table, t
     # the image is not priced for any of them, and the note says it for all
     assert "(acme/fast-1 and 1 other model)" in both.stderr
     assert "(acme/cheap-1)" in both.stderr
+
+
+# ------------------------------------------------- prompt caching in request files
+
+CONTRACT = "You are a meticulous contract reviewer. " * 300  # ~2,100 tokens
+
+
+def _anthropic_batch(path, breakpoint=True):
+    system = {"type": "text", "text": CONTRACT}
+    if breakpoint:
+        system["cache_control"] = {"type": "ephemeral"}
+    path.write_text(
+        "".join(
+            json.dumps({"custom_id": f"q{i}", "params": {
+                "model": "claude-sonnet-4-6", "max_tokens": 100, "system": [system],
+                "messages": [{"role": "user", "content": f"Is clause {i} enforceable?"}],
+            }}) + "\n"
+            for i in range(3)
+        )
+    )  # fmt: skip
+    return str(path)
+
+
+def _bundled_run(*args):
+    return runner.invoke(app, ["estimate", *args, "--output-tokens", "100", "--json"])
+
+
+def _rows(out, model):
+    return [e for e in out["estimates"] if e["model"] == model]
+
+
+def test_anthropic_breakpoints_in_a_batch_file_are_written_once_then_read(tmp_path):
+    batch = _anthropic_batch(tmp_path / "b.jsonl")
+    result = _bundled_run(batch, "-m", "claude-sonnet-4-6", "-m", "gpt-4o")
+    out = data(result)
+    first, *rest = _rows(out, "anthropic/claude-sonnet-4-6")
+    written = first["cache_write_tokens"]
+    assert written > 1024 and first["cached_input_tokens"] == 0
+    assert [(r["cached_input_tokens"], r["cache_write_tokens"]) for r in rest] == [
+        (written, 0),
+        (written, 0),
+    ]
+    # Sonnet: $3 input, $3.75 5-minute write, $0.30 read, $15 output per 1M
+    plain = first["input_tokens"] - written
+    assert first["cost_usd"]["total"] == (D(written) * D("3.75") + plain * 3 + 1500) / 10**6
+    read = rest[0]["input_tokens"] - written
+    assert rest[0]["cost_usd"]["total"] == (D(written) * D("0.30") + read * 3 + 1500) / 10**6
+    total = next(t for t in out["totals"] if t["model"] == "anthropic/claude-sonnet-4-6")
+    assert total["cost_usd"]["total"] == sum(r["cost_usd"]["total"] for r in [first, *rest])
+    assert total["cache"]["saved_usd"] > 0
+    # gpt-4o caches the same shared prefix on its own, in 128-token steps, ignoring breakpoints
+    gpt = _rows(out, "openai/gpt-4o")
+    assert gpt[0]["cached_input_tokens"] == 0
+    assert gpt[1]["cached_input_tokens"] > 1024 and gpt[1]["cached_input_tokens"] % 128 == 0
+    assert "openai/gpt-4o: cache_control breakpoints are ignored" in result.stderr
+
+
+def test_a_batch_file_without_breakpoints_is_not_cached_on_anthropic(tmp_path):
+    batch = _anthropic_batch(tmp_path / "b.jsonl", breakpoint=False)
+    result = _bundled_run(batch, "-m", "claude-sonnet-4-6")
+    out = data(result)
+    assert all(r["cached_input_tokens"] == r["cache_write_tokens"] == 0 for r in out["estimates"])
+    assert (
+        "note: anthropic/claude-sonnet-4-6: the requests mark no cache_control breakpoints, "
+        "and anthropic caches only at them: priced without prompt caching"
+    ) in result.stderr
+
+
+def test_a_shared_system_prompt_across_units_at_volume_and_no_cache(tmp_path):
+    batch = _anthropic_batch(tmp_path / "b.jsonl")
+    per_day = ("--calls", "1000", "--per", "day")  # one file every 86.4 s
+    out = data(_bundled_run(batch, "-m", "claude-sonnet-4-6", *per_day))
+    (total,) = out["totals"]
+    across = total["volume"]["cache_across_units"]
+    assert across["applies"] is True and across["ttl_s"] == 300
+    assert across["mean_gap_s"] == D("86.4")
+    first = out["estimates"][0]
+    assert (first["cached_input_tokens"], first["cache_write_tokens"]) == (
+        across["prefix_tokens"],
+        0,
+    )
+    table = runner.invoke(app, ["estimate", batch, "-m", "claude-sonnet-4-6", *per_day,
+                                "--output-tokens", "100"])  # fmt: skip
+    assert "prompt cache across units (anthropic/claude-sonnet-4-6): a unit every 1.44 min" in (
+        table.stdout
+    )
+    out = data(_bundled_run(batch, "-m", "claude-sonnet-4-6", *per_day, "--no-cache"))
+    assert out["totals"][0]["volume"]["cache_across_units"] is None
+    assert all(r["cached_input_tokens"] == 0 for r in out["estimates"])

@@ -129,14 +129,15 @@ def test_context_window_exceeded_at_the_turn_that_no_longer_fits():
 
 
 def test_volume_counts_units_and_the_response_cache_serves_a_share():
-    volume = Volume(1000, Per.DAY, peak=D(2), response_cache_hit=D("0.25"))
+    # 100 a day: a conversation every 19 minutes, past the 5-minute cache (see _across)
+    volume = Volume(100, Per.DAY, peak=D(2), response_cache_hit=D("0.25"))
     wl, calls = conversation(volume=volume)
     unit = price_unit(GPT4O, wl, calls, output_tokens=300)
     vol = unit.total.volume
-    assert vol.calls_per_month == D(1000) * 43800 / 1440
+    assert vol.calls_per_month == D(100) * 43800 / 1440
     assert vol.cost_per_month_usd == D("0.02671") * vol.calls_per_month * D("0.75")
     # three provider calls per conversation, at the peak, a quarter served by the app's cache
-    assert vol.requests_per_minute == D(1000) / 1440 * 2 * D("0.75") * 3
+    assert vol.requests_per_minute == D(100) / 1440 * 2 * D("0.75") * 3
     assert vol.calls_per_unit == 3
 
 

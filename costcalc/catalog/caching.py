@@ -7,7 +7,11 @@ shorter than ``min_tokens`` is not cached, and a cached prefix is a whole
 number of ``granularity``-token blocks. ``writes`` says how tokens written to
 the cache are billed: ``input`` (as ordinary input: the provider does not bill
 writes) or ``cache_write`` (at the entry's ``cache_write`` price). ``source``
-is where the rule is published. A model's section replaces the file's whole.
+is where the rule is published. ``ttl_s`` is how long a cached prefix lives
+unused, in seconds, where the provider publishes it (the shortest figure it
+gives: OpenAI 5-10 minutes -> 300; Anthropic's default 5 minutes -> 300, its
+1-hour writes live 3,600); without it costcalc never assumes a prefix
+survives between units of work. A model's section replaces the file's whole.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from costcalc.catalog.yamlsrc import Map
 
 MODES = ("automatic", "explicit", "none")
 WRITES = ("input", "cache_write")
-CACHING_KEYS = ("mode", "min_tokens", "granularity", "writes", "source")
+CACHING_KEYS = ("mode", "min_tokens", "granularity", "writes", "ttl_s", "source")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Caching:
     granularity: int = 1
     writes: str = "input"  # one of WRITES
     source: str | None = None
+    ttl_s: int | None = None  # how long a cached prefix lives unused; None: not published
 
     def cacheable(self, prefix_tokens: int) -> int:
         """How much of a prefix of ``prefix_tokens`` the provider can serve from its cache."""
@@ -59,8 +64,8 @@ def caching_of(m: Map, key_path: str, default: Caching | None, chk: Checker) -> 
             values[key] = c[key]
     if "mode" not in c:
         chk.add(c.line, f"{at}.mode", f"missing (one of {', '.join(MODES)})")
-    for key in ("min_tokens", "granularity"):
-        number = chk.number(c, key, at, positive=key == "granularity")
+    for key in ("min_tokens", "granularity", "ttl_s"):
+        number = chk.number(c, key, at, positive=key != "min_tokens")
         if number is not None and number != number.to_integral_value():
             chk.add(c.where(key), f"{at}.{key}", f"expected a whole number, got {number}")
         elif number is not None:

@@ -216,10 +216,10 @@ def _units(target: Target, entry: ModelEntry, found, output: int):
         grouped: dict[str, list[Call]] = {}
         for c in counted.inputs:
             label = f"{c.path}:{c.line}" if c.line is not None else c.path
-            grouped.setdefault(c.path, []).append(Call(c.tokens, label=label))
+            grouped.setdefault(c.path, []).append(Call(c.tokens, label=label, blocks=c.blocks))
         units = [(path, None, tuple(calls)) for path, calls in grouped.items()]
     else:
-        units = [(c.path, c.line, (Call(c.tokens),)) for c in counted.inputs]
+        units = [(c.path, c.line, (Call(c.tokens, blocks=c.blocks),)) for c in counted.inputs]
     exact = counted.exact and all(c.exact for c in counted.inputs)
     return units, exact, list(counted.warnings), counted.skipped
 

@@ -68,7 +68,9 @@ def estimate_cmd(
         None, "--cache-write-fraction", help="Share of the input written to the prompt cache (0-1)."
     ),
     no_cache: bool = typer.Option(
-        False, "--no-cache", help="Price without the providers' prompt caching."
+        False,
+        "--no-cache",
+        help="Price without the providers' prompt caching (within and across units).",
     ),
     response_cache_hit: str | None = typer.Option(
         None,
@@ -160,8 +162,12 @@ def estimate_cmd(
     or batch file: one call per input or line, with a total per model), a
     transcript (--transcript: the calls that produced a chat) or a planned
     conversation (--turns N). In tasks and conversations, the prefix a call
-    shares with the one before is priced by each provider's prompt-caching
-    rule from the tables (--no-cache: without). --calls counts units.
+    shares with earlier calls is priced by each provider's prompt-caching rule
+    from the tables: automatic prefix caching (OpenAI, Gemini, DeepSeek, xAI)
+    or Anthropic's cache_control breakpoints in the requests (none: no
+    caching); with --calls, units close enough together for the cache's
+    lifetime share their system prompt too (--no-cache: none of it). --calls
+    counts units.
     Without -m, a request body's own "model" picks the model; its max_tokens
     gives a worst-case cost. Prices follow the tables' rules: long-context
     tiers, dated and time-of-day prices (--at), service tiers and cache TTLs;

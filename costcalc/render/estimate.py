@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
+from costcalc.cacheplan import Across
 from costcalc.choices import Unit
 from costcalc.compare import Comparison, Row
 from costcalc.estimate import Estimate, VolumeEstimate
@@ -94,9 +96,42 @@ def row_dict(row: Row) -> dict:
                 "tpm_limit_share": row.limits.tpm_share,
                 "rpm_limit_share": row.limits.rpm_share,
                 "over_limit": row.limits.over,
+                "cache_across_units": _across_dict(_across(row)),
             }
         )
     return out
+
+
+def _across(row: Row) -> Across | None:
+    """Whether the head every unit shares stays cached between units (None: caching off)."""
+    cache = row.unit.cache if row.unit is not None else None
+    return cache.across if cache is not None else None
+
+
+def _across_dict(across: Across | None) -> dict | None:
+    if across is None:
+        return None
+    return {
+        "applies": across.applies,
+        "prefix_tokens": across.prefix_tokens,
+        "mean_gap_s": _s(across.mean_gap_s),
+        "ttl_s": across.ttl_s,
+        "why": across.why,
+    }
+
+
+def across_lines(result: Comparison) -> list[str]:
+    """One line per assumption about the prompt cache between units, naming its models."""
+    models: dict[str, list[str]] = {}
+    for row in result.rows:
+        across = _across(row)
+        if across is not None:
+            models.setdefault(across.why, []).append(row.estimate.key)
+    lines = []
+    for why, keys in models.items():
+        named = ", ".join(keys) if len(keys) <= 3 else f"{len(keys)} models"
+        lines.append(f"prompt cache across units ({named}): {why}")
+    return lines
 
 
 def _estimate_dict(e, label: str | None) -> dict:
@@ -500,4 +535,10 @@ def table(result: Comparison, screen: Screen) -> str:
     """The comparison, fitted to ``screen``, with the one-line summary of a single model."""
     text = "\n".join(layout.table(columns, body, screen) for columns, body in _tables(result))
     line = summary(result)
-    return text + line + "\n" if line else text
+    text = text + line + "\n" if line else text
+    for line in across_lines(result):
+        wrapped = (
+            textwrap.wrap(line, screen.width, subsequent_indent="  ") if screen.width else [line]
+        )
+        text += "".join(f"{part}\n" for part in wrapped)
+    return text

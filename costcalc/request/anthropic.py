@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from costcalc.request.model import Location, Media, Message, Part, PartKind, Request, ToolDef
@@ -74,7 +75,31 @@ def _blocks(r: Reader, content: object, path: str):
     return r.parts(content, path, _block)
 
 
+TTLS = ("5m", "1h")  # the cache_control ttl values Anthropic accepts
+
+
+def _cache_control(r: Reader, value: object, at: str) -> tuple[bool, str | None]:
+    """(a breakpoint ends here, its ttl) from a block's ``cache_control``."""
+    if not isinstance(value, dict):
+        return False, None
+    ttl = value.get("ttl")
+    if ttl is None or ttl in TTLS:
+        return True, ttl
+    r.warn(join(at, "cache_control.ttl"), 'expected "5m" or "1h"; the 5-minute default is assumed')
+    return True, None
+
+
 def _block(r: Reader, value: object, at: str) -> Part:
+    part = _content_block(r, value, at)
+    cache, ttl = _cache_control(
+        r, value.get("cache_control") if isinstance(value, dict) else None, at
+    )
+    if part.cache != cache or ttl is not None:
+        part = dataclasses.replace(part, cache=cache, cache_ttl=ttl)
+    return part
+
+
+def _content_block(r: Reader, value: object, at: str) -> Part:
     b = r.obj(value, at)
     kind = b.get("type")
     cache = isinstance(b.get("cache_control"), dict)
@@ -135,6 +160,8 @@ def _tools(r: Reader, value: object) -> tuple[ToolDef, ...]:
         name = given_name if isinstance(given_name, str) else str(t.get("type", "tool"))
         desc = given_desc if isinstance(given_desc, str) else ""
         kind = "function" if "input_schema" in t else str(t.get("type", "function"))
-        cache = isinstance(t.get("cache_control"), dict)
-        out.append(ToolDef(name, at, desc, t.get("input_schema"), kind, spec=t, cache=cache))
+        cache, ttl = _cache_control(r, t.get("cache_control"), at)
+        out.append(
+            ToolDef(name, at, desc, t.get("input_schema"), kind, spec=t, cache=cache, cache_ttl=ttl)
+        )
     return tuple(out)

@@ -25,11 +25,15 @@ from costcalc.request.tally import RequestCount, Tally
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
+# Segments of a request that are not one message, part or tool (Tally.mark)
+TEXT, SYSTEM, FORMAT, PRIMING = "text", "system", "format", "priming"
+TOOLS, TOOL_USE = "tools", "tool_use"
 
 
 def count_request(request: Request, rules: Rules, encode_len: Callable[[str], int]) -> RequestCount:
     tally = Tally(encode_len)
     if request.text is not None:  # a plain prompt
+        tally.mark(TEXT)
         tally.add_text(request.text)
         return tally.result()
     if rules.method == OPENAI:
@@ -37,6 +41,7 @@ def count_request(request: Request, rules: Rules, encode_len: Callable[[str], in
     else:
         _plain(request, rules, tally)
     if request.response_format is not None:
+        tally.mark(FORMAT)
         tally.add_json(
             request.response_format, "response_format", "output schema counted as its JSON text"
         )
@@ -54,10 +59,14 @@ def _openai(request: Request, rules: Rules, tally: Tally) -> None:
                      "the chat format's is used")  # fmt: skip
     if request.system:
         role = "developer" if request.family == "openai-responses" else "system"
+        tally.mark(SYSTEM)
         _openai_message(Message(role, request.system, "system"), rules, tally)
-    for message in request.messages:
+    for i, message in enumerate(request.messages):
+        tally.mark(("message", i))
         _openai_message(message, rules, tally)
+    tally.mark(PRIMING)
     tally.fixed += REPLY_PRIMING
+    tally.mark(TOOLS)
     functions = tuple(t for t in request.tools if t.kind == "function")
     count_functions(functions, rules.encoding, tally)
     for tool in request.tools:
@@ -88,18 +97,22 @@ def _openai_message(message: Message, rules: Rules, tally: Tally) -> None:
 
 def _plain(request: Request, rules: Rules, tally: Tally) -> None:
     """Providers that publish no message framing: the text of every part."""
-    for part in request.system:
+    for j, part in enumerate(request.system):
+        tally.mark(("system", j))
         _part(part, rules, tally)
-    for message in request.messages:
-        for part in message.parts:
+    for i, message in enumerate(request.messages):
+        for j, part in enumerate(message.parts):
+            tally.mark(("part", i, j))
             _part(part, rules, tally)
     functions = tuple(t for t in request.tools if t.kind == "function")
-    for tool in request.tools:
+    for i, tool in enumerate(request.tools):
+        tally.mark(("tool", i))
         reason = "tool definitions counted as their JSON text"
         if tool.kind != "function":
             reason = f"built-in tool {tool.kind!r}: overhead not published"
         tally.add_json(tool.spec, tool.path, reason)
     if rules.method == ANTHROPIC and request.tools:
+        tally.mark(TOOL_USE)
         _anthropic_tool_use(request, rules, tally, bool(functions))
 
 

@@ -57,6 +57,7 @@ class Part:
     name: str | None = None  # tool name (tool calls), file name (documents)
     parts: tuple[Part, ...] = ()
     cache: bool = False  # a cache breakpoint (Anthropic cache_control) ends here
+    cache_ttl: str | None = None  # the breakpoint's own ttl ("5m" or "1h"); None: the default
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class ToolDef:
     parameters: object = None
     kind: str = "function"
     spec: object = None  # the definition as sent, for counting it as JSON text
-    cache: bool = False
+    cache: bool = False  # a cache breakpoint (Anthropic cache_control) ends here
+    cache_ttl: str | None = None  # the breakpoint's own ttl ("5m" or "1h"); None: the default
 
 
 @dataclass(frozen=True)

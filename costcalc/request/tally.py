@@ -24,6 +24,9 @@ class RequestCount:
     fixed_tokens: int
     approximate: tuple[Note, ...] = ()
     not_priced: tuple[Note, ...] = ()
+    # (segment, text tokens, fixed tokens before it): where each part of the request
+    # starts, in counting order, then ("end", totals); see costcalc.request.prefix
+    marks: tuple[tuple[object, int, int], ...] = ()
 
     @property
     def exact(self) -> bool:
@@ -39,6 +42,11 @@ class Tally:
         self.fixed = 0
         self.approximate: list[Note] = []
         self.not_priced: list[Note] = []
+        self.marks: list[tuple[object, int, int]] = []
+
+    def mark(self, segment: object) -> None:
+        """The request's ``segment`` (a message, a tool ...) is counted from here on."""
+        self.marks.append((segment, self.text, self.fixed))
 
     def add_text(self, text: str) -> int:
         n = self.encode_len(text) if text else 0
@@ -57,4 +65,7 @@ class Tally:
         self.not_priced.append(Note(path, reason))
 
     def result(self) -> RequestCount:
-        return RequestCount(self.text, self.fixed, tuple(self.approximate), tuple(self.not_priced))
+        marks = (*self.marks, ("end", self.text, self.fixed)) if self.marks else ()
+        return RequestCount(
+            self.text, self.fixed, tuple(self.approximate), tuple(self.not_priced), marks
+        )

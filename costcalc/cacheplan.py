@@ -1,0 +1,260 @@
+"""Which input tokens of each call of a unit a provider's prompt cache serves, and which
+it writes, by the model's ``caching:`` rule from the tables (:mod:`costcalc.catalog.caching`).
+
+- ``automatic`` (OpenAI, Gemini's implicit caching, DeepSeek, xAI): call k reads
+  the longest prefix it shares with any earlier call of the unit (compared block
+  by block, :mod:`costcalc.request.prefix`; in a conversation, at least what the
+  call before it sent), as far as the rule's minimum and granularity allow.
+  Writes cost what the table says (``writes: input``: nothing extra).
+  ``cache_control`` breakpoints are ignored: the provider decides.
+- ``explicit`` (Anthropic): only at ``cache_control`` breakpoints in the
+  requests, at most 4 per request; a breakpoint whose prefix is shorter than the
+  rule's minimum caches nothing. Call k reads the longest prefix an earlier call
+  wrote at a breakpoint, where call k has a breakpoint at it or at most 20 blocks
+  after it (Anthropic's look-back); it writes from there to its last breakpoint,
+  at the breakpoints' TTL (their ``ttl``, else ``--cache-ttl``; a call whose
+  writes mix 5m and 1h breakpoints is priced all at 1h, never less than billed).
+  Requests without breakpoints cache nothing. A planned conversation (``--turns``)
+  has no requests: it assumes the application marks, on each call, the part the
+  next call reuses, and the last call writes nothing.
+- Across units (``--calls N --per P``): when units reach the provider on average
+  at most the cache's lifetime (``ttl_s``) apart, the first call of each unit
+  reads the head every unit shares (tools, output schema and system prompt; for
+  Anthropic, up to a breakpoint in it) instead of sending or writing it. Each
+  read keeps the entry alive, so its one write is not counted. Without a
+  published lifetime, or with units further apart, nothing is assumed.
+
+Calls of one unit are assumed to follow each other within the cache's lifetime.
+A call whose table has no cached-input (or, for explicit caching, cache-write)
+price for the mode reads and writes nothing: a discount is never invented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from costcalc.catalog.caching import Caching
+from costcalc.catalog.entry import ModelEntry
+from costcalc.choices import CacheTTL, Unit
+from costcalc.rates import Selection, rates_for
+from costcalc.request.prefix import Block, shared
+from costcalc.workload import Call, Workload
+
+MAX_BREAKPOINTS = 4  # Anthropic refuses a request with more
+LOOK_BACK = 20  # blocks before a breakpoint Anthropic checks for an earlier write
+TTL_SECONDS = {CacheTTL.FIVE_MINUTES: 300, CacheTTL.ONE_HOUR: 3600}
+
+
+@dataclass(frozen=True)
+class CacheUse:
+    """One call's input tokens read from and written to the prompt cache."""
+
+    cached: int = 0
+    written: int = 0
+    ttl: CacheTTL | None = None  # the writes' TTL when the requests set it; None: --cache-ttl
+
+
+@dataclass(frozen=True)
+class Across:
+    """Whether the head every unit shares stays cached from one unit to the next."""
+
+    applies: bool
+    prefix_tokens: int  # what the first call of each unit reads when it applies
+    mean_gap_s: float | None  # between units reaching the provider
+    ttl_s: int | None  # the cache's lifetime, from the table
+    why: str  # the assumption, in words
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    uses: tuple[CacheUse, ...]
+    notes: tuple[str, ...] = ()  # assumptions worth a line on stderr
+    across: Across | None = None  # None: no volume (or caching off)
+
+
+def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CachePlan:
+    """The prompt cache's part in every call of the unit on ``entry``."""
+    none = CachePlan(tuple(CacheUse() for _ in calls))
+    rule, spec = entry.caching, workload.cache
+    if rule is None or rule.mode == "none" or spec.fixed or not spec.prompt_cache or not calls:
+        return none
+    notes: list[str] = []
+    if rule.mode == "automatic":
+        uses = _automatic(rule, calls)
+        if any(b.ttl is not None for c in calls for b in c.blocks):
+            notes.append(
+                f"note: {entry.key}: cache_control breakpoints are ignored; "
+                f"{entry.provider} caches prefixes on its own"
+            )
+    elif workload.unit is Unit.TURNS:
+        uses = _assumed(rule, calls)
+    else:
+        uses = _breakpoints(entry, rule, calls, workload.cache_ttl, notes)
+        if (
+            not any(u.cached or u.written for u in uses)
+            and (len(calls) > 1 or workload.volume is not None)
+            and not any(b.ttl is not None for c in calls for b in c.blocks)
+        ):
+            notes.append(
+                f"note: {entry.key}: the requests mark no cache_control breakpoints, and "
+                f"{entry.provider} caches only at them: priced without prompt caching"
+            )
+    across = _across(entry, rule, workload, calls, uses)
+    if across is not None and across.applies:
+        uses[0] = _read_first(uses[0], across.prefix_tokens, rule)
+    uses = _priced(entry, rule, workload, calls, uses)
+    if workload.batch and any(u.cached for u in uses):
+        notes.append(
+            "note: --batch: cache reads are priced at the batch cached-input price wherever a "
+            "prefix repeats; providers apply cache hits to batch requests on a best-effort "
+            "basis, so the saving can be smaller"
+        )
+    return CachePlan(tuple(uses), tuple(notes), across)
+
+
+def _automatic(rule: Caching, calls: Sequence[Call]) -> list[CacheUse]:
+    seen: set[int] = set()
+    uses = []
+    for call in calls:
+        prefix = max(call.prefix_tokens, shared(call.blocks, seen))
+        uses.append(CacheUse(rule.cacheable(min(prefix, call.input_tokens))))
+        seen.update(b.key for b in call.blocks)
+    return uses
+
+
+def _assumed(rule: Caching, calls: Sequence[Call]) -> list[CacheUse]:
+    """A planned conversation: each call writes what the next call reads."""
+    uses = []
+    for k, call in enumerate(calls):
+        cached = rule.cacheable(min(call.prefix_tokens, call.input_tokens))
+        reused = calls[k + 1].prefix_tokens if k + 1 < len(calls) else 0
+        target = rule.cacheable(min(reused, call.input_tokens))
+        uses.append(CacheUse(cached, max(0, target - cached)))
+    return uses
+
+
+def _valid_breakpoints(rule: Caching, blocks: tuple[Block, ...]) -> tuple[list[int], int]:
+    """(the breakpoints that cache something, how many the request marks)."""
+    marked = [i for i, b in enumerate(blocks) if b.ttl is not None]
+    return [i for i in marked[:MAX_BREAKPOINTS] if rule.cacheable(blocks[i].end)], len(marked)
+
+
+def _breakpoints(
+    entry: ModelEntry, rule: Caching, calls: Sequence[Call], default: CacheTTL, notes: list[str]
+) -> list[CacheUse]:
+    written: set[int] = set()  # prefixes written at a breakpoint by an earlier call
+    uses = []
+    for call in calls:
+        blocks = call.blocks
+        valid, marked = _valid_breakpoints(rule, blocks)
+        if marked > MAX_BREAKPOINTS:
+            notes.append(
+                f"note: {call.label or 'a request'} marks {marked} cache_control breakpoints; "
+                f"Anthropic accepts at most {MAX_BREAKPOINTS} (it would refuse the request): "
+                f"the first {MAX_BREAKPOINTS} are priced"
+            )
+        if not valid:
+            uses.append(CacheUse())
+            continue
+        read = 0
+        for i in range(len(blocks) - 1, -1, -1):
+            if blocks[i].key in written and any(i <= j <= i + LOOK_BACK for j in valid):
+                read = blocks[i].end
+                break
+        end = blocks[valid[-1]].end
+        ttls = {_ttl(blocks[j].ttl, default) for j in valid if blocks[j].end > read}
+        ttl = CacheTTL.ONE_HOUR if CacheTTL.ONE_HOUR in ttls else CacheTTL.FIVE_MINUTES
+        uses.append(CacheUse(read, max(0, end - read), ttl if ttls else None))
+        written.update(blocks[j].key for j in valid)
+    return uses
+
+
+def _ttl(value: str | None, default: CacheTTL) -> CacheTTL:
+    return CacheTTL(value) if value else default
+
+
+def _head(calls: Sequence[Call]) -> tuple[Block, ...]:
+    """The leading head blocks (tools, system prompt) that every call of the unit sends."""
+    first = [b for b in calls[0].blocks if b.head]
+    common = len(first)
+    for call in calls[1:]:
+        keys = {b.key for b in call.blocks if b.head}
+        while common and first[common - 1].key not in keys:
+            common -= 1
+    return tuple(first[:common])
+
+
+def _across(
+    entry: ModelEntry, rule: Caching, wl: Workload, calls: Sequence[Call], uses: list[CacheUse]
+) -> Across | None:
+    """Whether the shared head stays cached between units at the workload's volume."""
+    volume = wl.volume
+    if volume is None:
+        return None
+    head = _head(calls)
+    explicit = rule.mode == "explicit"
+    if explicit and wl.unit is not Unit.TURNS:  # only up to a breakpoint in the head
+        valid, _ = _valid_breakpoints(rule, calls[0].blocks)
+        points = [calls[0].blocks[j] for j in valid if j < len(head)]
+        prefix = points[-1].end if points else 0
+        ttl = _ttl(points[-1].ttl, wl.cache_ttl) if points else wl.cache_ttl
+    else:
+        prefix = rule.cacheable(head[-1].end) if head else 0
+        ttl = wl.cache_ttl
+    ttl_s = rule.ttl_s
+    if explicit and ttl_s is not None:
+        ttl_s = TTL_SECONDS[ttl]
+    billed = Decimal(volume.calls) * (1 - Decimal(volume.response_cache_hit))
+    gap = float(Decimal(volume.per.minutes * 60) / billed) if billed else None
+    if not prefix:
+        why = "no shared head (tools or system prompt) long enough to cache"
+        if explicit and head and wl.unit is not Unit.TURNS:
+            why = "no cache_control breakpoint in the shared head (tools or system prompt)"
+        return Across(False, 0, gap, ttl_s, why)
+    if ttl_s is None:
+        return Across(False, prefix, gap, None, "the table gives no cache lifetime for it")
+    if gap is None:
+        return Across(False, prefix, None, ttl_s, "every unit is served by the response cache")
+    if gap > ttl_s:
+        why = (
+            f"a unit every {_duration(gap)} on average, longer than the cache's {_duration(ttl_s)}"
+        )
+        return Across(False, prefix, gap, ttl_s, why)
+    why = (
+        f"a unit every {_duration(gap)} on average, within the cache's {_duration(ttl_s)}: "
+        f"each unit's first call reads the {prefix:,}-token shared head from the cache"
+    )
+    return Across(True, prefix, gap, ttl_s, why)
+
+
+def _read_first(use: CacheUse, prefix: int, rule: Caching) -> CacheUse:
+    """The first call of a unit reads the shared head; it writes only beyond it."""
+    cached = max(use.cached, prefix)
+    written = max(0, use.cached + use.written - cached) if rule.mode == "explicit" else 0
+    return replace(use, cached=cached, written=written)
+
+
+def _priced(
+    entry: ModelEntry, rule: Caching, wl: Workload, calls: Sequence[Call], uses: list[CacheUse]
+) -> list[CacheUse]:
+    """Nothing read or written where the table has no price for it in this mode."""
+    out = []
+    for call, use in zip(calls, uses, strict=True):
+        if use.cached or use.written:
+            sel = Selection(wl.service_tier, wl.batch, use.ttl or wl.cache_ttl, wl.at)
+            rates = rates_for(entry, call.input_tokens, sel)
+            explicit = rule.mode == "explicit"
+            if rates.cached_input is None or (explicit and rates.cache_write is None):
+                use = CacheUse()  # nothing can be written, so nothing is there to read
+        out.append(use)
+    return out
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds:.3g} s"

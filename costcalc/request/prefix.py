@@ -1,0 +1,136 @@
+"""A request as a prompt cache sees it: its blocks, in order, each with the tokens up to its end.
+
+A provider's prompt cache serves the longest prefix a request shares with one
+sent before. costcalc compares requests block by block, never inside a block,
+so a shared prefix is never overstated: a block is one tool definition, one
+system block or one message's content block (the OpenAI chat method counts a
+message as a whole, so there a block is one message). The order is the one
+Anthropic documents for its cache (tools, then system, then messages; an
+output schema and the tool-use system prompt go with the tools); OpenAI's
+prompt-caching guide names the same cacheable parts. What follows the last
+message (OpenAI's reply priming) is never cached.
+
+A block also says whether an Anthropic ``cache_control`` breakpoint ends it,
+and with which ``ttl``. The tokens come from the count itself (the tally's
+marks, :mod:`costcalc.request.billing`), so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from costcalc.request.billing import FORMAT, PRIMING, SYSTEM, TEXT, TOOL_USE, TOOLS
+from costcalc.request.model import Part, Request
+from costcalc.request.tally import RequestCount
+
+HEAD = 3  # ranks below this are the request's head: tools, output schema, system prompt
+DEFAULT_TTL = ""  # a breakpoint without its own ttl: the default (5 minutes, or --cache-ttl)
+
+
+class Block(NamedTuple):
+    key: int  # the identity of the request up to and including this block
+    end: int  # the model's tokens from the request's start through this block
+    ttl: str | None  # a cache_control breakpoint ends here: "5m", "1h" or DEFAULT_TTL
+    head: bool = False  # tools, output schema or system prompt (not a message)
+
+
+def _part_id(part: Part) -> tuple:
+    """What a part says (not where it is, nor whether a breakpoint follows it)."""
+    return (part.kind.value, part.text, part.name, part.media, tuple(map(_part_id, part.parts)))
+
+
+def _ttl(parts) -> str | None:
+    """The ttl of the last breakpoint among ``parts`` (tool results' own parts included)."""
+    found = None
+    for part in parts:
+        inner = _ttl(part.parts)
+        if inner is not None:
+            found = inner
+        if part.cache:
+            found = part.cache_ttl or DEFAULT_TTL
+    return found
+
+
+def _rank(segment: object) -> int:
+    """Cache order: tools (with the tool-use prompt and the output schema), system, messages."""
+    if isinstance(segment, tuple):
+        return {"tool": 0, "system": 2, "message": 3, "part": 3}[segment[0]]
+    return {TOOLS: 0, TOOL_USE: 1, FORMAT: 1, SYSTEM: 2, TEXT: 3}.get(str(segment), 9)
+
+
+def _describe(request: Request, segment: object) -> tuple[tuple, str | None]:
+    """(the segment's identity, the ttl of a breakpoint that ends it, if any)."""
+    tools, choice = request.tools, repr(request.tool_choice)
+    if segment == TEXT:
+        return ("text", request.text), None
+    if segment == TOOLS:
+        return ("tools", tuple(repr(t.spec) for t in tools), choice), _tool_ttl(tools)
+    if segment == TOOL_USE:
+        return ("tool_use", choice), None
+    if segment == FORMAT:
+        return ("format", repr(request.response_format)), None
+    if segment == SYSTEM:
+        return ("system", tuple(map(_part_id, request.system))), _ttl(request.system)
+    assert isinstance(segment, tuple), segment
+    kind, i = segment[0], segment[1]
+    if kind == "tool":
+        tool = tools[i]
+        return ("tool", tool.name, tool.description, tool.kind, repr(tool.spec)), _tool_ttl((tool,))
+    if kind == "system":
+        part = request.system[i]
+        return ("system", _part_id(part)), _ttl((part,))
+    message = request.messages[i]
+    if kind == "message":
+        ident = (message.role, message.name, message.fields, tuple(map(_part_id, message.parts)))
+        return ("message", *ident), _ttl(message.parts)
+    part = message.parts[segment[2]]
+    return ("part", message.role, segment[2] == 0, _part_id(part)), _ttl((part,))
+
+
+def _tool_ttl(tools) -> str | None:
+    found = None
+    for tool in tools:
+        if tool.cache:
+            found = tool.cache_ttl or DEFAULT_TTL
+    return found
+
+
+def blocks(request: Request, count: RequestCount, scale) -> tuple[Block, ...]:
+    """The request's cacheable blocks in cache order; ``scale`` turns the stand-in
+    encoding's tokens into the model's (``TokenizerSpec.scale``)."""
+    marks = count.marks
+    segments = []  # (rank, position, segment, text tokens, fixed tokens)
+    for n, (segment, text, fixed) in enumerate(marks[:-1]):
+        _, next_text, next_fixed = marks[n + 1]
+        rank = _rank(segment)
+        if segment != PRIMING and rank < 9:
+            segments.append((rank, n, segment, next_text - text, next_fixed - fixed))
+    segments.sort(key=lambda s: (s[0], s[1]))
+    out: list[Block] = []
+    key, text, fixed = 0, 0, 0
+    head = True  # still in the head: tools, output schema, system prompt
+    for rank, _, segment, text_n, fixed_n in segments:
+        ident, ttl = _describe(request, segment)
+        if not text_n and not fixed_n and ttl is None:
+            continue  # nothing sent (no tools, an empty part): nothing to match
+        key = hash((key, ident))
+        text += text_n
+        fixed += fixed_n
+        head = head and (rank < HEAD or _instructions(request, segment))
+        out.append(Block(key, scale(text) + fixed, ttl, head))
+    return tuple(out)
+
+
+def _instructions(request: Request, segment: object) -> bool:
+    """A system (or developer) message sent as one of the messages, as OpenAI's chat does."""
+    if not isinstance(segment, tuple) or segment[0] not in ("message", "part"):
+        return False
+    return request.messages[segment[1]].role in ("system", "developer")
+
+
+def shared(blocks_: tuple[Block, ...], seen: set[int]) -> int:
+    """Tokens of the longest prefix of ``blocks_`` whose identity is in ``seen``."""
+    for block in reversed(blocks_):
+        if block.key in seen:
+            return block.end
+    return 0

@@ -1,0 +1,264 @@
+"""What the prompt cache serves and writes in each call of a unit: Anthropic's cache_control
+breakpoints, prefixes shared between the lines of a task or batch file, and a shared
+system prompt across units at volume.
+
+The hand-computed cases use the bundled tables' published prices (USD per 1M tokens):
+
+- Anthropic claude-sonnet-4-6: input $3, cache read $0.30, 5-minute cache write $3.75
+  (1.25x input), 1-hour write $6 (2x input), output $15; cached only at cache_control
+  breakpoints, at most 4 a request, a prefix of at least 1,024 tokens; a cache entry
+  lives 5 minutes (ttl_s 300), 1 hour with ttl 1h.
+- OpenAI gpt-4o: input $2.50, cached input $1.25, output $10; cached automatically from
+  1,024 tokens in 128-token steps, writes free; prefixes live at least 5 minutes.
+- Google gemini-2.5-flash: input $0.30, cached input $0.03, output $2.50; implicit
+  caching from 1,024 tokens; the tables give no cache lifetime.
+
+The task file: 3 lines, each a 3,000-token system prompt (the same in every line) and a
+200-token user message of its own (3,200 input tokens a line), 100 output tokens a line.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costcalc.cacheplan import plan
+from costcalc.catalog import load_catalog
+from costcalc.choices import CacheTTL, Per, Unit
+from costcalc.estimate import Volume
+from costcalc.request.prefix import Block
+from costcalc.unitcost import price_unit
+from costcalc.workload import CacheSpec, Call, OutputSpec, Workload, planned_calls
+
+CATALOG = load_catalog([])
+SONNET = CATALOG.resolve("claude-sonnet-4-6")
+GPT4O = CATALOG.resolve("gpt-4o")
+FLASH = CATALOG.resolve("gemini-2.5-flash")
+
+
+def line(n: int, system: int = 3000, user: int = 200, ttl: str | None = "", *, marks=None):
+    """A task line: the shared system block (a breakpoint with ``ttl`` unless None), then
+    the line's own user message."""
+    sys_block = Block(hash(("system", system)), system, ttl, True)
+    user_block = Block(hash((sys_block.key, "user", n)), system + user, marks)
+    return Call(system + user, blocks=(sys_block, user_block), label=f"f.jsonl:{n}")
+
+
+def task(calls, cache=True, volume=None, unit=Unit.TASK, batch=False):
+    wl = Workload(
+        unit=unit,
+        output=OutputSpec(100),
+        cache=CacheSpec(prompt_cache=cache),
+        volume=volume,
+        batch=batch,
+    )
+    return wl, tuple(calls)
+
+
+def total(entry, wl, calls):
+    return price_unit(entry, wl, calls, output_tokens=100)
+
+
+# ------------------------------------------------------------- Anthropic breakpoints
+
+
+def test_a_breakpoint_on_the_shared_system_prompt_is_written_once_then_read():
+    wl, calls = task(line(n) for n in (1, 2, 3))
+    unit = total(SONNET, wl, calls)
+    # line 1 writes the 3,000-token prefix: 3,000 x 3.75 + 200 x 3 + 100 x 15 = 13,350
+    # lines 2 and 3 read it: 3,000 x 0.30 + 200 x 3 + 100 x 15 = 3,000 each
+    assert [p.estimate.cost.total for p in unit.parts] == [D("0.01335"), D("0.003"), D("0.003")]
+    assert unit.total.cost.total == D("0.01935")
+    # without caching: 3 x (3,200 x 3 + 100 x 15) = 33,300
+    assert unit.uncached_usd == D("0.0333")
+    assert [
+        (p.estimate.cached_input_tokens, p.estimate.cache_write_tokens) for p in unit.parts
+    ] == [
+        (0, 3000),
+        (3000, 0),
+        (3000, 0),
+    ]
+
+
+def test_requests_without_breakpoints_cache_nothing_on_anthropic_and_say_so():
+    wl, calls = task(line(n, ttl=None) for n in (1, 2, 3))
+    unit = total(SONNET, wl, calls)
+    assert unit.total.cost.total == D("0.0333")
+    assert unit.cache.notes == (
+        "note: anthropic/claude-sonnet-4-6: the requests mark no cache_control breakpoints, "
+        "and anthropic caches only at them: priced without prompt caching",
+    )
+
+
+def test_a_breakpoint_below_the_minimum_caches_nothing():
+    # a 1,000-token system prompt: under Sonnet's 1,024-token minimum
+    wl, calls = task(line(n, system=1000) for n in (1, 2))
+    unit = total(SONNET, wl, calls)
+    assert unit.total.cached_input_tokens == unit.total.cache_write_tokens == 0
+    assert unit.saved_usd == 0
+
+
+def test_a_one_hour_breakpoint_writes_at_the_one_hour_price():
+    wl, calls = task(line(n, ttl="1h") for n in (1, 2, 3))
+    unit = total(SONNET, wl, calls)
+    # line 1: 3,000 x 6 + 200 x 3 + 100 x 15 = 20,100; lines 2, 3: 3,000 each as above
+    assert unit.total.cost.total == D("0.0261")
+
+
+def test_a_breakpoint_on_the_last_message_writes_the_whole_request():
+    # breakpoints on the system prompt and on each line's own message: each line writes its
+    # 200 tokens past the cached system prompt, which no later line reads
+    wl, calls = task(line(n, marks="") for n in (1, 2))
+    unit = total(SONNET, wl, calls)
+    uses = [(p.estimate.cached_input_tokens, p.estimate.cache_write_tokens) for p in unit.parts]
+    assert uses == [(0, 3200), (3000, 200)]
+    # 3,200 x 3.75 + 1,500 = 13,500; 3,000 x 0.30 + 200 x 3.75 + 1,500 = 3,150
+    assert unit.total.cost.total == D("0.01665")
+
+
+def test_more_than_four_breakpoints_are_noted_and_the_first_four_priced():
+    blocks = tuple(Block(hash(("b", i)), 1100 * (i + 1), "", True) for i in range(6))
+    calls = (Call(6600, blocks=blocks, label="f.json"), Call(6600, blocks=blocks))
+    wl = Workload(unit=Unit.TASK, output=OutputSpec(0))
+    cache = plan(SONNET, wl, calls)
+    assert [(u.cached, u.written) for u in cache.uses] == [(0, 4400), (4400, 0)]
+    assert "f.json marks 6 cache_control breakpoints" in cache.notes[0]
+
+
+def test_breakpoints_are_ignored_where_the_provider_caches_on_its_own():
+    wl, calls = task(line(n) for n in (1, 2, 3))
+    unit = total(GPT4O, wl, calls)
+    # line 1: 3,200 x 2.50 + 100 x 10 = 9,000
+    # lines 2, 3: the shared 3,000 tokens, in 128-token steps: 2,944 read x 1.25 = 3,680,
+    #   256 x 2.50 = 640, output 1,000 -> 5,320 each
+    assert [p.estimate.cost.total for p in unit.parts] == [D("0.009"), D("0.00532"), D("0.00532")]
+    assert unit.total.cost.total == D("0.01964")
+    assert unit.uncached_usd == D("0.027")
+    assert "cache_control breakpoints are ignored" in unit.cache.notes[0]
+
+
+def test_batch_mode_says_what_it_assumes_about_cache_hits():
+    wl, calls = task((line(n) for n in (1, 2)), batch=True)
+    unit = total(SONNET, wl, calls)
+    # batch: input $1.50, cache read $0.15, 5-minute write $1.875 (cache_write x 0.5), output
+    # $7.50. Line 1: 3,000 x 1.875 + 200 x 1.50 + 100 x 7.50 = 5,625 + 300 + 750 = 6,675;
+    # line 2: 3,000 x 0.15 + 300 + 750 = 1,500
+    assert unit.total.cost.total == D("0.008175")
+    assert any("best-effort" in n for n in unit.cache.notes)
+
+
+# ------------------------------------------------------------- across units at volume
+
+# The planned conversation of tests/test_unitcost.py: a 2,000-token system prompt,
+# 500-token user messages, 300-token replies, 3 turns ($0.02671 on gpt-4o, $0.030015 on
+# Sonnet with caching inside the conversation).
+
+
+def conversation(volume):
+    wl = Workload(unit=Unit.TURNS, turns=3, output=OutputSpec(300), volume=volume)
+    return wl, planned_calls(3, 2000, 500, 300)
+
+
+@pytest.mark.parametrize(
+    ("entry", "applies", "cost"),
+    [
+        # 1,000 a day: one every 86.4 s, within 5 minutes. Turn 1 reads 1,920 tokens of the
+        # system prompt (15 x 128): 580 x 2.50 + 1,920 x 1.25 + 3,000 = 6,850 instead of
+        # 9,250, so 0.02671 - 0.0024 = $0.02431
+        (GPT4O, True, D("0.02431")),
+        # turn 1 reads the 2,000-token system prompt and writes the 500 after it:
+        # 2,000 x 0.30 + 500 x 3.75 + 4,500 = 6,975 instead of 13,875: $0.023115
+        (SONNET, True, D("0.023115")),
+        # no published lifetime for Gemini's implicit cache: nothing assumed
+        (FLASH, False, D("0.003654")),
+    ],
+    ids=["openai", "anthropic", "gemini"],
+)
+def test_a_system_prompt_cached_across_units_at_volume(entry, applies, cost):
+    wl, calls = conversation(Volume(1000, Per.DAY))
+    unit = price_unit(entry, wl, calls, output_tokens=300)
+    across = unit.cache.across
+    assert across.applies is applies
+    assert across.mean_gap_s == pytest.approx(86.4)
+    assert unit.total.cost.total == cost
+    if not applies:
+        assert across.why == "the table gives no cache lifetime for it"
+
+
+def test_units_further_apart_than_the_cache_lives_read_nothing_across():
+    # 200 a day: one every 432 s, past the 5-minute cache
+    wl, calls = conversation(Volume(200, Per.DAY))
+    unit = price_unit(GPT4O, wl, calls, output_tokens=300)
+    assert unit.cache.across.applies is False
+    assert "longer than the cache's 5 min" in unit.cache.across.why
+    assert unit.total.cost.total == D("0.02671")
+    # with 1-hour writes the Anthropic cache outlives the gap
+    wl = Workload(
+        unit=Unit.TURNS,
+        turns=3,
+        output=OutputSpec(300),
+        volume=Volume(200, Per.DAY),
+        cache_ttl=CacheTTL.ONE_HOUR,
+    )
+    unit = price_unit(SONNET, wl, calls, output_tokens=300)
+    assert (unit.cache.across.applies, unit.cache.across.ttl_s) == (True, 3600)
+
+
+def test_no_cache_turns_the_across_units_assumption_off():
+    wl, calls = conversation(Volume(1000, Per.DAY))
+    wl = Workload(unit=wl.unit, turns=3, output=wl.output, volume=wl.volume, cache=CacheSpec(False))
+    unit = price_unit(GPT4O, wl, calls, output_tokens=300)
+    assert unit.cache.across is None
+    assert unit.total.cost.total == D("0.03375")
+
+
+def test_the_response_cache_spreads_the_units_that_reach_the_provider():
+    # 1,000 a day, half served by the application: 500 reach the provider, 172.8 s apart
+    wl, calls = conversation(Volume(1000, Per.DAY, response_cache_hit=D("0.5")))
+    unit = price_unit(GPT4O, wl, calls, output_tokens=300)
+    assert unit.cache.across.mean_gap_s == pytest.approx(172.8)
+
+
+def test_across_units_anthropic_reads_only_up_to_a_breakpoint_in_the_head():
+    volume = Volume(10_000, Per.DAY)
+    wl, calls = task([line(1)], volume=volume, unit=Unit.CALL)
+    unit = total(SONNET, wl, calls)
+    # one call a unit: it reads the 3,000-token system prompt written by the unit before
+    # 3,000 x 0.30 + 200 x 3 + 1,500 = 3,000
+    assert unit.cache.across.applies and unit.total.cost.total == D("0.003")
+    wl, calls = task([line(1, ttl=None, marks="")], volume=volume, unit=Unit.CALL)
+    unit = total(SONNET, wl, calls)  # the only breakpoint is on the message, not the head
+    assert not unit.cache.across.applies
+    assert "no cache_control breakpoint in the shared head" in unit.cache.across.why
+
+
+# ------------------------------------------------------------- laws
+
+MODELS = [
+    CATALOG.resolve(m) for m in ("gpt-4o", "gpt-4o-mini", "gemini-2.5-flash", "deepseek-chat")
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    system=st.integers(0, 5000),
+    users=st.lists(st.integers(1, 3000), min_size=1, max_size=6),
+    marked=st.booleans(),
+    calls=st.sampled_from([None, 10, 100_000]),
+)
+def test_caching_never_costs_more_and_a_file_is_the_sum_of_its_lines(system, users, marked, calls):
+    task_calls = [line(n, system, u, "" if marked else None) for n, u in enumerate(users)]
+    volume = Volume(calls, Per.DAY) if calls else None
+    wl, cs = task(task_calls, volume=volume)
+    for entry in MODELS:
+        unit = total(entry, wl, cs)
+        assert unit.total.cost.total <= unit.uncached_usd
+        assert unit.total.cost.total == sum(p.estimate.cost.total for p in unit.parts)
+    # Anthropic: a breakpoint on the shared prefix costs less once a later line reads it
+    unit = total(SONNET, wl, cs)
+    assert unit.total.cost.total == sum(p.estimate.cost.total for p in unit.parts)
+    if len(users) > 1 or (volume is not None and unit.cache.across.applies):
+        assert unit.total.cost.total <= unit.uncached_usd

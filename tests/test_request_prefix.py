@@ -1,0 +1,96 @@
+"""A request's blocks as a prompt cache sees them: cache order, tokens, breakpoints."""
+
+from __future__ import annotations
+
+import json
+
+from costcalc.catalog import load_catalog
+from costcalc.request.billing import count_request
+from costcalc.request.formats import read_requests
+from costcalc.request.prefix import blocks, shared
+from costcalc.request.rules import rules_for
+from costcalc.tokens import get_counter
+
+CATALOG = load_catalog([])
+SYSTEM = "You review contracts. " * 50
+
+
+def anthropic_body(question: str, *, system_ttl=None, tool_cache=False, message_cache=False):
+    control = {"type": "ephemeral", **({"ttl": system_ttl} if system_ttl else {})}
+    tool = {"name": "lookup", "description": "Find a clause", "input_schema": {"type": "object"}}
+    if tool_cache:
+        tool["cache_control"] = {"type": "ephemeral", "ttl": "1h"}
+    block = {"type": "text", "text": question}
+    if message_cache:
+        block["cache_control"] = {"type": "ephemeral"}
+    return {
+        "model": "claude-sonnet-4-6",
+        "max_tokens": 10,
+        "tools": [tool],
+        "system": [{"type": "text", "text": SYSTEM, "cache_control": control}],
+        "messages": [{"role": "user", "content": [block]}],
+    }
+
+
+def parse(body):
+    (request,) = read_requests(json.dumps(body), "r.json", "auto")
+    return request
+
+
+def profile(body, model="claude-sonnet-4-6"):
+    entry = CATALOG.resolve(model)
+    request = parse(body)
+    count = count_request(request, rules_for(entry), get_counter(entry.tokenizer.encoding))
+    total = entry.tokenizer.scale(count.text_tokens) + count.fixed_tokens
+    return blocks(request, count, entry.tokenizer.scale), total
+
+
+def test_the_parser_keeps_each_breakpoint_and_its_ttl():
+    request = parse(
+        anthropic_body("Is clause 4 valid?", system_ttl="1h", tool_cache=True, message_cache=True)
+    )
+    assert (request.system[0].cache, request.system[0].cache_ttl) == (True, "1h")
+    assert (request.tools[0].cache, request.tools[0].cache_ttl) == (True, "1h")
+    part = request.messages[0].parts[0]
+    assert (part.cache, part.cache_ttl) == (True, None)  # no ttl: the default applies
+
+
+def test_an_unknown_ttl_is_a_warning_and_the_default():
+    body = anthropic_body("q")
+    body["system"][0]["cache_control"]["ttl"] = "2d"
+    request = parse(body)
+    assert (request.system[0].cache, request.system[0].cache_ttl) == (True, None)
+    assert any('expected "5m" or "1h"' in w for w in request.warnings)
+    assert not any("2d" in w for w in request.warnings)
+
+
+def test_blocks_come_in_cache_order_tools_system_messages():
+    found, total = profile(anthropic_body("Is clause 4 valid?", tool_cache=True))
+    # the tool, the tool-use system prompt, the system block, the message's text block
+    assert [b.ttl for b in found] == ["1h", None, "", None]
+    assert [b.head for b in found] == [True, True, True, False]
+    assert [b.end for b in found] == sorted(b.end for b in found)
+    assert found[-1].end == total  # Anthropic: everything the request sends is a block
+    assert found[1].end - found[0].end == 346  # the published tool-use system prompt
+
+
+def test_openai_reply_priming_follows_the_last_block():
+    body = {
+        "model": "gpt-4o",
+        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "hi"}],
+    }
+    found, total = profile(body, "gpt-4o")
+    assert found[-1].end == total - 3  # the 3 tokens priming the reply are never cached
+    assert [b.head for b in found] == [True, False]  # a system message is the head
+
+
+def test_requests_sharing_a_system_prompt_share_its_blocks():
+    one, _ = profile(anthropic_body("Is clause 4 valid?"))
+    two, _ = profile(anthropic_body("And clause 9?"))
+    assert [b.key for b in one[:3]] == [b.key for b in two[:3]]
+    assert one[3].key != two[3].key
+    assert shared(two, {b.key for b in one}) == one[2].end
+    # a breakpoint is not content: the same request with or without one matches
+    marked, _ = profile(anthropic_body("Is clause 4 valid?", message_cache=True))
+    assert [b.key for b in marked] == [b.key for b in one]
+    assert shared(one, set()) == 0
