@@ -142,3 +142,40 @@ def test_bad_workload_keys_are_config_errors(tmp_path, monkeypatch):
         "error: costcalc.yaml:7: targets[0].turns: turns make each prompt a turn of a "
         "conversation; unit 'transcript' does not go with them"
     )
+
+
+def test_a_task_file_whose_lines_share_a_system_prompt_reads_it_from_the_cache(
+    tmp_path, monkeypatch
+):
+    repo(
+        tmp_path,
+        monkeypatch,
+        """\
+  - name: batch
+    prompts: jobs.jsonl
+    format: auto
+    unit: file
+    model: tc-fast
+    output_tokens: 10
+    calls: 10
+    per: week
+""",
+    )
+    lines = [
+        {
+            "messages": [
+                {"role": "system", "content": words(200)},
+                {"role": "user", "content": words(n)},
+            ]
+        }
+        for n in (7, 3)
+    ]
+    (tmp_path / "jobs.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = check("--json")
+    assert result.exit_code == 0, result.output
+    (batch,) = json.loads(result.stdout, parse_float=Decimal)["targets"]
+    # the system message is 3 + 1 (role) + 200 = 204 tokens, a user message 3 + 1 + n, and
+    # the reply priming 3: line 1 sends 218, line 2 sends 214 of which it shares 204 with
+    # line 1; the table caches from 100 tokens in steps of 10, so 200 are read.
+    # line 1: 218 x $1 + 10 x $2 = 238; line 2: 200 x $0.10 + 14 x $1 + 20 = 54 -> $0.000292
+    assert batch["per_call_usd"] == Decimal("0.000292")

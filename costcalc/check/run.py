@@ -255,6 +255,11 @@ def run_target(
             raise target.model_where.error(
                 f"target {target.name!r}: {err.message}", hint=err.hint
             ) from None
+        if unit.cache is not None:  # what the prompt cache was assumed to do, once each
+            for note in unit.cache.notes:
+                line = f"target {target.name!r}: {note.removeprefix('note: ')}"
+                if line not in warnings:
+                    warnings.append(line)
         est = unit.total
         if latency_where is not None and est.latency.total is None:
             raise latency_where.error(
