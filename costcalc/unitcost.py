@@ -89,6 +89,20 @@ def _request(
     )
 
 
+def _without_cache(est: Estimate) -> Decimal:
+    """The call's cost had its cached and written tokens been sent as plain input: the
+    same rates (the tier and price set depend on the input size, not on the cache)."""
+    rates = est.rates
+    if rates is None or rates.input is None:
+        return est.cost.total
+    extra = ZERO
+    if est.cached_input_tokens and rates.cached_input is not None:
+        extra += est.cached_input_tokens * (rates.input - rates.cached_input)
+    if est.cache_write_tokens and rates.cache_write is not None:
+        extra += est.cache_write_tokens * (rates.input - rates.cache_write)
+    return est.cost.total + extra.scaleb(-6)
+
+
 def _sum_latency(parts: Sequence[Estimate]) -> Latency:
     def total(values):
         return None if any(v is None for v in values) else sum(values)
@@ -143,13 +157,7 @@ def price_unit(
         est = estimate(entry, _request(workload, calls[k], output_tokens, exact, use))
         running += est.cost.total
         parts.append(Part(k, calls[k].label, est, running, calls[k].max_output_tokens))
-        if est.cached_input_tokens or est.cache_write_tokens:
-            plain = _request(workload, calls[k], output_tokens, exact, None)
-            if workload.cache.fixed:
-                plain = dataclasses.replace(plain, cached_fraction=ZERO, cache_write_fraction=ZERO)
-            uncached += estimate(entry, plain).cost.total
-        else:
-            uncached += est.cost.total
+        uncached += _without_cache(est)
     ests = [p.estimate for p in parts]
     cost = ests[0].cost
     for e in ests[1:]:
