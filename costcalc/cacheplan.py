@@ -85,7 +85,7 @@ def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CacheP
         uses = _automatic(rule, calls)
         if any(b.ttl is not None for c in calls for b in c.blocks):
             notes.append(
-                f"note: {entry.key}: cache_control breakpoints are ignored; "
+                f"note: cache_control breakpoints are ignored on {entry.provider}'s models: "
                 f"{entry.provider} caches prefixes on its own"
             )
     elif workload.unit is Unit.TURNS:
@@ -98,8 +98,8 @@ def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CacheP
             and not any(b.ttl is not None for c in calls for b in c.blocks)
         ):
             notes.append(
-                f"note: {entry.key}: the requests mark no cache_control breakpoints, and "
-                f"{entry.provider} caches only at them: priced without prompt caching"
+                f"note: the requests mark no cache_control breakpoints, and {entry.provider} "
+                f"caches only at them: its models are priced without prompt caching"
             )
     across = _across(entry, rule, workload, calls, uses)
     if across is not None and across.applies:
@@ -146,15 +146,12 @@ def _breakpoints(
 ) -> list[CacheUse]:
     written: set[int] = set()  # prefixes written at a breakpoint by an earlier call
     uses = []
+    over: list[tuple[str, int]] = []  # requests with too many breakpoints
     for call in calls:
         blocks = call.blocks
         valid, marked = _valid_breakpoints(rule, blocks)
         if marked > MAX_BREAKPOINTS:
-            notes.append(
-                f"note: {call.label or 'a request'} marks {marked} cache_control breakpoints; "
-                f"Anthropic accepts at most {MAX_BREAKPOINTS} (it would refuse the request): "
-                f"the first {MAX_BREAKPOINTS} are priced"
-            )
+            over.append((call.label or "a request", marked))
         if not valid:
             uses.append(CacheUse())
             continue
@@ -168,6 +165,15 @@ def _breakpoints(
         ttl = CacheTTL.ONE_HOUR if CacheTTL.ONE_HOUR in ttls else CacheTTL.FIVE_MINUTES
         uses.append(CacheUse(read, max(0, end - read), ttl if ttls else None))
         written.update(blocks[j].key for j in valid)
+    if over:
+        label, marked = over[0]
+        n = len(over) - 1
+        more = f" (and {n} more request{'s' if n > 1 else ''})" if n else ""
+        notes.append(
+            f"note: {label} marks {marked} cache_control breakpoints{more}; "
+            f"{entry.provider} accepts at most {MAX_BREAKPOINTS} and would refuse it: "
+            f"the first {MAX_BREAKPOINTS} are priced"
+        )
     return uses
 
 

@@ -88,8 +88,8 @@ def test_requests_without_breakpoints_cache_nothing_on_anthropic_and_say_so():
     unit = total(SONNET, wl, calls)
     assert unit.total.cost.total == D("0.0333")
     assert unit.cache.notes == (
-        "note: anthropic/claude-sonnet-4-6: the requests mark no cache_control breakpoints, "
-        "and anthropic caches only at them: priced without prompt caching",
+        "note: the requests mark no cache_control breakpoints, and anthropic caches only at "
+        "them: its models are priced without prompt caching",
     )
 
 
@@ -121,11 +121,14 @@ def test_a_breakpoint_on_the_last_message_writes_the_whole_request():
 
 def test_more_than_four_breakpoints_are_noted_and_the_first_four_priced():
     blocks = tuple(Block(hash(("b", i)), 1100 * (i + 1), "", True) for i in range(6))
-    calls = (Call(6600, blocks=blocks, label="f.json"), Call(6600, blocks=blocks))
+    calls = (Call(6600, blocks=blocks, label="f.json:1"), Call(6600, blocks=blocks))
     wl = Workload(unit=Unit.TASK, output=OutputSpec(0))
     cache = plan(SONNET, wl, calls)
     assert [(u.cached, u.written) for u in cache.uses] == [(0, 4400), (4400, 0)]
-    assert "f.json marks 6 cache_control breakpoints" in cache.notes[0]
+    assert cache.notes == (
+        "note: f.json:1 marks 6 cache_control breakpoints (and 1 more request); anthropic "
+        "accepts at most 4 and would refuse it: the first 4 are priced",
+    )
 
 
 def test_breakpoints_are_ignored_where_the_provider_caches_on_its_own():
@@ -137,7 +140,10 @@ def test_breakpoints_are_ignored_where_the_provider_caches_on_its_own():
     assert [p.estimate.cost.total for p in unit.parts] == [D("0.009"), D("0.00532"), D("0.00532")]
     assert unit.total.cost.total == D("0.01964")
     assert unit.uncached_usd == D("0.027")
-    assert "cache_control breakpoints are ignored" in unit.cache.notes[0]
+    assert unit.cache.notes == (
+        "note: cache_control breakpoints are ignored on openai's models: openai caches "
+        "prefixes on its own",
+    )
 
 
 def test_batch_mode_says_what_it_assumes_about_cache_hits():
