@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from costcalc.catalog import load_catalog
 from costcalc.request.billing import count_request
 from costcalc.request.formats import read_requests
@@ -94,3 +97,45 @@ def test_requests_sharing_a_system_prompt_share_its_blocks():
     marked, _ = profile(anthropic_body("Is clause 4 valid?", message_cache=True))
     assert [b.key for b in marked] == [b.key for b in one]
     assert shared(one, set()) == 0
+
+
+_text = st.text(alphabet="abc xyz.\n", max_size=40)
+
+
+@st.composite
+def bodies(draw):
+    def block():
+        out = {"type": "text", "text": draw(_text)}
+        if draw(st.booleans()):
+            out["cache_control"] = {"type": "ephemeral"}
+        return out
+
+    tools = [
+        {"name": f"t{i}", "input_schema": {"type": "object"}}
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    return {
+        "model": "claude-sonnet-4-6",
+        "max_tokens": 5,
+        "system": [block() for _ in range(draw(st.integers(0, 2)))],
+        "messages": [
+            {"role": role, "content": [block() for _ in range(draw(st.integers(1, 2)))]}
+            for role in ["user", "assistant", "user"][: draw(st.integers(1, 3))]
+        ],
+        **({"tools": tools} if tools else {}),
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=bodies())
+def test_blocks_end_where_the_count_ends_and_keep_every_breakpoint(body):
+    found, total = profile(body)
+    ends = [b.end for b in found]
+    assert ends == sorted(ends) and (not found or ends[-1] == total)
+    marks = sum("cache_control" in b for part in (body["system"], *(m["content"] for m in
+                body["messages"])) for b in part)  # fmt: skip
+    assert sum(b.ttl is not None for b in found) == marks
+    heads = [b.head for b in found]
+    assert heads == sorted(heads, reverse=True)  # the head comes first, then the messages
+    openai, total = profile(body, "gpt-4o")
+    assert all(b.end <= total for b in openai)

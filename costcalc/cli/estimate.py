@@ -87,7 +87,9 @@ def estimate_cmd(
         help="standard, flex or priority prices; models without them are left out.",
     ),
     cache_ttl: CacheTTL = typer.Option(
-        CacheTTL.FIVE_MINUTES, "--cache-ttl", help="Prompt-cache writes that live 5m or 1h."
+        CacheTTL.FIVE_MINUTES,
+        "--cache-ttl",
+        help="Prompt-cache writes that live 5m or 1h (a breakpoint's own ttl wins).",
     ),
     include_deprecated: bool = typer.Option(
         False,
