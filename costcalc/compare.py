@@ -21,6 +21,7 @@ from costcalc.counting import CountReport, InputCount, count_inputs, count_sourc
 from costcalc.errors import CostcalcError, MissingPriceError
 from costcalc.estimate import Estimate
 from costcalc.inputs import TextReader, resolve_sources, spool
+from costcalc.request.prefix import rescale
 from costcalc.tokens import Tokenizer, resolve
 from costcalc.unitcost import UnitEstimate, price_unit
 from costcalc.workload import AdHocPrices, Call, Workload, planned_calls
@@ -235,16 +236,19 @@ def _calls(
         inputs = [(None, wl.input_tokens, None, ())]
         exact = side_exact
     else:
+        own = True  # the count was made with this entry's own ratio
         if "" in counted.reports:  # body-model mode: this entry's own requests
             counts = [c for c in counted.reports[""].inputs if c.model == entry.key]
         else:
-            counts = list(counted.reports[_count_key(entry, wl)].inputs)
+            report = counted.reports[_count_key(entry, wl)]
+            counts = list(report.inputs)
+            own = resolve(tok).ratio == report.ratio
         inputs = [
             (
                 c.where,
                 tok.scale(c.encoding_tokens or 0) + c.fixed_tokens,
                 c.max_output_tokens,
-                c.blocks,
+                c.blocks if own else rescale(c.blocks, tok.scale),
             )
             for c in counts
         ]

@@ -387,3 +387,17 @@ def test_a_shared_system_prompt_across_units_at_volume_and_no_cache(tmp_path):
     out = data(_bundled_run(batch, "-m", "claude-sonnet-4-6", *per_day, "--no-cache"))
     assert out["totals"][0]["volume"]["cache_across_units"] is None
     assert all(r["cached_input_tokens"] == 0 for r in out["estimates"])
+
+
+def test_models_sharing_a_count_cache_in_their_own_tokens(tmp_path):
+    # claude-sonnet-4-6 (ratio 1.16) and claude-sonnet-5 (1.57) share one count of the file;
+    # each one's breakpoint prefix is in its own tokens, as when it is priced alone
+    batch = _anthropic_batch(tmp_path / "b.jsonl")
+    both = data(_bundled_run(batch, "-m", "claude-sonnet-4-6", "-m", "claude-sonnet-5"))
+    for model in ("claude-sonnet-4-6", "claude-sonnet-5"):
+        alone = data(_bundled_run(batch, "-m", model))
+        rows = _rows(both, f"anthropic/{model}")
+        assert [(r["cached_input_tokens"], r["cache_write_tokens"]) for r in rows] == [
+            (r["cached_input_tokens"], r["cache_write_tokens"]) for r in alone["estimates"]
+        ]
+        assert rows[0]["cache_write_tokens"] == rows[1]["cached_input_tokens"] > 1024

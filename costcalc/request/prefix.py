@@ -32,6 +32,8 @@ class Block(NamedTuple):
     end: int  # the model's tokens from the request's start through this block
     ttl: str | None  # a cache_control breakpoint ends here: "5m", "1h" or DEFAULT_TTL
     head: bool = False  # tools, output schema or system prompt (not a message)
+    text: int = 0  # the stand-in encoding's tokens through this block (end = scale(text) + fixed)
+    fixed: int = 0  # the model's own tokens through this block, by published rules
 
 
 def _part_id(part: Part) -> tuple:
@@ -117,7 +119,7 @@ def blocks(request: Request, count: RequestCount, scale) -> tuple[Block, ...]:
         text += text_n
         fixed += fixed_n
         head = head and (rank < HEAD or _instructions(request, segment))
-        out.append(Block(key, scale(text) + fixed, ttl, head))
+        out.append(Block(key, scale(text) + fixed, ttl, head, text, fixed))
     return tuple(out)
 
 
@@ -126,6 +128,12 @@ def _instructions(request: Request, segment: object) -> bool:
     if not isinstance(segment, tuple) or segment[0] not in ("message", "part"):
         return False
     return request.messages[segment[1]].role in ("system", "developer")
+
+
+def rescale(blocks_: tuple[Block, ...], scale) -> tuple[Block, ...]:
+    """``blocks_`` in another model's tokens: models that bill a request the same way share
+    one count, and each scales the stand-in's tokens by its own ratio."""
+    return tuple(b._replace(end=scale(b.text) + b.fixed) for b in blocks_)
 
 
 def shared(blocks_: tuple[Block, ...], seen: set[int]) -> int:
