@@ -157,9 +157,9 @@ def _count_request_source(src, tok, fmt, stdin, progress, pick):
         else:
             rtok, rules = tok, Rules(tok.encoding, method_for(request.provider) or OPENAI)
         counted = count_request(request, rules, get_counter(rtok.encoding))
-        notice = resolve(rtok).notice
-        if notice:
-            warnings.append(notice)
+        rplan = resolve(rtok)
+        if rplan.notice:
+            warnings.append(rplan.notice)
         line = request.location.line
         if line is None:
             chars, nbytes = reader.chars, reader.bytes
@@ -183,7 +183,7 @@ def _count_request_source(src, tok, fmt, stdin, progress, pick):
                 not_priced=counted.not_priced,
                 exact=rtok.exact and counted.exact,
                 request=True,
-                blocks=blocks(request, counted, rtok.scale),
+                blocks=blocks(request, counted, rplan.scale),
             )
         )
         warnings.extend(request.warnings)

@@ -38,7 +38,9 @@ class Block(NamedTuple):
 
 def _part_id(part: Part) -> tuple:
     """What a part says (not where it is, nor whether a breakpoint follows it)."""
-    return (part.kind.value, part.text, part.name, part.media, tuple(map(_part_id, part.parts)))
+    # ``_value_`` is the kind's plain string: Enum's ``value`` property is slow in bulk
+    inner = tuple(map(_part_id, part.parts)) if part.parts else ()
+    return (part.kind._value_, part.text, part.name, part.media, inner)
 
 
 def _ttl(parts) -> str | None:
@@ -62,13 +64,14 @@ def _rank(segment: object) -> int:
 
 def _describe(request: Request, segment: object) -> tuple[tuple, str | None]:
     """(the segment's identity, the ttl of a breakpoint that ends it, if any)."""
-    tools, choice = request.tools, repr(request.tool_choice)
+    tools = request.tools
     if segment == TEXT:
         return ("text", request.text), None
     if segment == TOOLS:
-        return ("tools", tuple(repr(t.spec) for t in tools), choice), _tool_ttl(tools)
+        specs = tuple(repr(t.spec) for t in tools)
+        return ("tools", specs, repr(request.tool_choice)), _tool_ttl(tools)
     if segment == TOOL_USE:
-        return ("tool_use", choice), None
+        return ("tool_use", repr(request.tool_choice)), None
     if segment == FORMAT:
         return ("format", repr(request.response_format)), None
     if segment == SYSTEM:
