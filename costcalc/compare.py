@@ -62,7 +62,9 @@ class Row:
     worst_case: Estimate | None = None  # at the requests' own max output tokens
     counted: InputCount | None = None  # the input's count, for a single request
     unit: UnitEstimate | None = None
-    worst_unit: UnitEstimate | None = None  # every call at its request's max output tokens
+    # each call's cost at its request's max output tokens (the worst unit's calls,
+    # kept as totals only: a 50,000-line file needs no second set of estimates)
+    worst_calls: tuple[Decimal, ...] | None = None
     lifecycle: str = ""  # "shut down DATE" / "shuts down DATE" (within 90 days), else ""
 
 
@@ -415,7 +417,7 @@ def compare(entries: Sequence[ModelEntry], query: Query, progress=None, catalog=
                 worst.total if worst is not None else None,
                 single,
                 unit,
-                worst,
+                None if worst is None else tuple(p.estimate.cost.total for p in worst.parts),
                 lifecycle.mark(entry, _day(wl)),
             )
         )

@@ -50,9 +50,8 @@ def part_dict(row: Row, part: Part, conversation: bool) -> dict:
     if part.max_output_tokens is not None:
         out["max_output_tokens"] = part.max_output_tokens
         # a call with its own max output tokens makes compare() price the worst case
-        assert row.worst_unit is not None, row.estimate.key
-        worst = row.worst_unit.parts[part.index].estimate
-        out["cost_usd_worst_case"] = worst.cost.total
+        assert row.worst_calls is not None, row.estimate.key
+        out["cost_usd_worst_case"] = row.worst_calls[part.index]
     out["call"] = part.index + 1
     if conversation:
         out["turn"] = part.index + 1
