@@ -384,6 +384,11 @@ def test_a_shared_system_prompt_across_units_at_volume_and_no_cache(tmp_path):
     assert "prompt cache across units (anthropic/claude-sonnet-4-6): a unit every 1.44 min" in (
         table.stdout
     )
+    markdown = runner.invoke(app, ["estimate", batch, "-m", "claude-sonnet-4-6", *per_day,
+                                   "--output-tokens", "100", "--output", "markdown"])  # fmt: skip
+    assert "\n- prompt cache across units (anthropic/claude-sonnet-4-6): a unit every" in (
+        markdown.stdout
+    )
     out = data(_bundled_run(batch, "-m", "claude-sonnet-4-6", *per_day, "--no-cache"))
     assert out["totals"][0]["volume"]["cache_across_units"] is None
     assert all(r["cached_input_tokens"] == 0 for r in out["estimates"])

@@ -527,6 +527,9 @@ def markdown(result: Comparison) -> str:
     for columns, body in _tables(result):
         align = "".join("r" if c.right else "l" for c in columns)
         out.append(common.to_markdown([c.header for c in columns], body, align=align))
+    lines = across_lines(result)
+    if lines:
+        out.append("".join(f"- {line}\n" for line in lines))
     return "\n".join(out)
 
 
