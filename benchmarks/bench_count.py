@@ -293,6 +293,11 @@ def workers_scan(costcalc: list[str], text_path: Path, repeat: int) -> None:
         t = median(times[n])
         print(f"   {n:3d} worker(s) {t:7.2f} s  {mb / t:6.1f} MB/s  speed-up {base / t:5.2f}x")
     print(f"   identical totals: {len(totals) == 1}")
+    if (cores or 1) < 16:
+        print(
+            f"   (the 16-core target needs 16 cores; this machine has {cores}: the same command "
+            "there prints 1, 2 and 16)"
+        )
 
 
 def no_whitespace(costcalc: list[str], size_mb: int) -> None:

@@ -15,12 +15,12 @@ from typing import BinaryIO, Protocol
 
 from costcalc.choices import InputFormat
 from costcalc.errors import InputError
-from costcalc.inputs import SkipInput, Skipped, Source, TextReader, resolve_sources
+from costcalc.inputs import SkipInput, Skipped, Source, TextReader, decode_utf8, resolve_sources
 from costcalc.tokens import (
     CHUNK_CHARS,
     Kind,
     TokenizerSpec,
-    count_stream,
+    count_utf8_stream,
     get_counter,
     resolve,
     workers,
@@ -106,12 +106,12 @@ class _NoProgress:
         pass
 
 
-def _blocks_with_progress(reader: TextReader, progress: Progress):
+def _utf8_blocks_with_progress(reader: TextReader, progress: Progress):
     seen = 0
-    for text in reader.blocks():
+    for block in reader.utf8_blocks():
         progress.advance(reader.bytes - seen)
         seen = reader.bytes
-        yield text
+        yield block
 
 
 def _count_text_source(
@@ -123,7 +123,11 @@ def _count_text_source(
         n = get_counter(tok.encoding)(text)
         progress.advance(reader.bytes)
     else:
-        n = count_stream(_blocks_with_progress(reader, progress), tok.encoding, pool)
+        n, chars, replaced = count_utf8_stream(
+            _utf8_blocks_with_progress(reader, progress), tok.encoding, pool, decode_utf8
+        )
+        reader.chars += chars
+        reader.replaced += replaced
     return InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n), reader
 
 

@@ -345,6 +345,13 @@ def _replace_and_note(err: UnicodeError) -> tuple[str | bytes, int]:
 codecs.register_error("costcalc.replace", _replace_and_note)
 
 
+def decode_utf8(data: bytes) -> tuple[str, int]:
+    """``data`` decoded as UTF-8, and how many invalid sequences became U+FFFD (any thread)."""
+    _state.replaced = 0
+    text = data.decode("utf-8", errors="costcalc.replace")
+    return text, _state.replaced
+
+
 class TextReader:
     """Decoded text of one input, read once, in blocks.
 
@@ -429,6 +436,39 @@ class TextReader:
             if text:
                 yield text
         self.replaced = _state.replaced
+
+    def utf8_blocks(self) -> Iterator[bytes]:
+        """The input as UTF-8 bytes, in blocks, to be decoded elsewhere with :func:`decode_utf8`.
+
+        A UTF-8 input comes as it is (less its byte-order mark); a UTF-16 or
+        UTF-32 one is decoded here and re-encoded. The caller adds the
+        characters and the replacements of its own decoding to ``chars`` and
+        ``replaced``.
+        """
+        decoder: codecs.IncrementalDecoder | None = None
+        first = True
+        for block in self.raw_blocks():
+            if first:
+                first = False
+                encoding = _encoding_of(block) or "utf-8"
+                if encoding == "utf-8-sig":
+                    block = block[len(codecs.BOM_UTF8) :]
+                elif encoding != "utf-8":
+                    decoder = codecs.getincrementaldecoder(encoding)(errors="costcalc.replace")
+            if decoder is not None:
+                block = self._recode(decoder, block)
+            if block:
+                yield block
+        if decoder is not None:
+            tail = self._recode(decoder, b"", final=True)
+            if tail:
+                yield tail
+
+    def _recode(self, decoder: codecs.IncrementalDecoder, block: bytes, final=False) -> bytes:
+        _state.replaced = 0
+        text = decoder.decode(block, final)
+        self.replaced += _state.replaced
+        return text.encode("utf-8")
 
     def read(self, limit: int = MAX_WHOLE_BYTES) -> str:
         """The whole text; InputError past ``limit`` bytes (formats parsed whole)."""

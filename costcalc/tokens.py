@@ -15,9 +15,11 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
+from typing import AnyStr
 
 from costcalc.errors import CostcalcError
 from costcalc.tokenizers import (
@@ -40,6 +42,7 @@ __all__ = [
     "Tokenizer",
     "TokenizerSpec",
     "count_stream",
+    "count_utf8_stream",
     "count_text",
     "get_counter",
     "get_encoding",
@@ -132,22 +135,54 @@ CUT_RULES = {
     Cuts.CLASSES: re.compile(_CLASSES),
 }
 
+# The same places found in UTF-8 bytes, so that decoding can happen on the
+# counting threads. Every byte rule matches only where the text rule matches
+# in the decoded text (tests/test_tokens.py checks it): all the rules look at
+# ASCII bytes, which UTF-8 never uses inside a multi-byte character, and
+# decoding (invalid sequences included) starts afresh at an ASCII byte, so
+# the parts decode to the parts of the decoded whole. For "a character that
+# is not whitespace" before a space, the bytes must end a character of one to
+# four bytes that is not one of Unicode's non-ASCII spaces (U+0085, U+00A0,
+# U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000); an invalid
+# sequence there decodes to U+FFFD, which is not whitespace either.
+_NOT_SPACE_BEFORE = (
+    rb"(?:(?<=[!-~])|(?<=[\xc2-\xdf][\x80-\xbf])|(?<=[\xe0-\xef][\x80-\xbf][\x80-\xbf])"
+    rb"|(?<=[\xf0-\xf4][\x80-\xbf][\x80-\xbf][\x80-\xbf]))"
+    rb"(?<!\xc2\x85)(?<!\xc2\xa0)(?<!\xe1\x9a\x80)(?<!\xe2\x80[\x80-\x8a\xa8\xa9\xaf])"
+    rb"(?<!\xe2\x81\x9f)(?<!\xe3\x80\x80)"
+)
+_WHITESPACE_BYTES = rb"(?<=\n)(?=[A-Za-z0-9])|" + _NOT_SPACE_BEFORE + rb"(?= [A-Za-z])"
+_CLASSES_BYTES = _WHITESPACE_BYTES + _CLASSES[len(_WHITESPACE) :].encode("ascii")
+BYTE_CUT_RULES = {
+    Cuts.WHITESPACE: re.compile(_WHITESPACE_BYTES),
+    Cuts.CLASSES: re.compile(_CLASSES_BYTES),
+}
 
-def rechunk(pieces: Iterable[str], chunk_chars: int, cuts: Cuts = Cuts.CLASSES) -> Iterator[str]:
+
+def rechunk(
+    pieces: Iterable[AnyStr],
+    chunk_chars: int,
+    cuts: Cuts = Cuts.CLASSES,
+    rules: Mapping[Cuts, re.Pattern] = CUT_RULES,
+) -> Iterator[AnyStr]:
     """Re-cut a stream of text into chunks of at least ``chunk_chars`` at safe places.
 
     A chunk ends at the first safe place after ``chunk_chars`` characters; in
     ordinary text (and in base64 or minified JSON) that is a few characters
     further on. Text with no safe place at all is held until one comes (or
     the end), which is exact but only bounded by the text's own structure.
+    With ``rules=BYTE_CUT_RULES`` the pieces are UTF-8 bytes, cut at the same
+    kind of places.
     """
-    rule = CUT_RULES.get(cuts)
+    rule = rules.get(cuts)
     if rule is None:
-        whole = "".join(pieces)
-        if whole:
-            yield whole
+        held = list(pieces)
+        if held:
+            whole = held[0][:0].join(held)
+            if whole:
+                yield whole
         return
-    buf = ""
+    buf = None
     scan = chunk_chars  # no safe place before this index of ``buf`` (searched already)
     for piece in pieces:
         buf = buf + piece if buf else piece
@@ -203,6 +238,43 @@ def workers() -> int:
     return os.cpu_count() or 1
 
 
+# glibc's malloc raises its mmap threshold each time a large block is freed, so
+# the megabyte-sized texts and token buffers of a long count end up in the
+# threads' heaps, which it rarely gives back: memory grew with the input (about
+# 290 MB for 1 GiB on two threads). A fixed threshold keeps blocks of this size
+# and more in their own mappings, returned to the system when freed.
+_MMAP_THRESHOLD = 256 * 1024
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
+
+
+@functools.cache
+def _return_freed_blocks() -> None:
+    """Make large freed blocks go back to the system (glibc on Linux; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    except (OSError, AttributeError):  # another C library: its own behaviour stands
+        pass
+
+
+def _in_order(pool: Executor, work: Callable, parts: Iterable, width: int | None) -> Iterator:
+    """``work(part)`` for each part on ``pool``, results in order, at most two per worker
+    in flight while the parts are still being produced."""
+    inflight: deque = deque()
+    limit = 2 * (width or workers())
+    for i, part in enumerate(parts):
+        if i == 1:  # a long input: bounded memory matters from here on
+            _return_freed_blocks()
+        inflight.append(pool.submit(work, part))
+        if len(inflight) >= limit:
+            yield inflight.popleft().result()
+    while inflight:
+        yield inflight.popleft().result()
+
+
 def count_stream(
     pieces: Iterable[str],
     tok: str | TokenizerSpec,
@@ -228,16 +300,41 @@ def count_stream(
             on_chunk(len(part))
         return n
 
-    inflight: deque = deque()
-    limit = 2 * (width or workers())
-    total = 0
-    for part in rechunk(pieces, chunk_chars, spec.cuts):
-        inflight.append(pool.submit(one, part))
-        if len(inflight) >= limit:
-            total += inflight.popleft().result()
-    while inflight:
-        total += inflight.popleft().result()
-    return total
+    return sum(_in_order(pool, one, rechunk(pieces, chunk_chars, spec.cuts), width))
+
+
+Decoder = Callable[[bytes], "tuple[str, int]"]  # bytes -> (text, invalid sequences replaced)
+
+
+def count_utf8_stream(
+    blocks: Iterable[bytes],
+    tok: str | TokenizerSpec,
+    pool: Executor,
+    decode: Decoder,
+    *,
+    chunk_bytes: int | None = None,
+    width: int | None = None,
+) -> tuple[int, int, int]:
+    """Exact count of UTF-8 bytes: (tokens, characters, invalid sequences replaced).
+
+    Like :func:`count_stream`, but the bytes are cut (at the places of
+    :data:`BYTE_CUT_RULES`) before they are decoded, and each chunk is decoded
+    by ``decode`` on the counting thread that counts it: the reading thread
+    only reads and finds cuts, so it keeps up with many counting threads.
+    """
+    spec = _as_spec(tok)
+    count = counter(spec)
+
+    def one(part: bytes) -> tuple[int, int, int]:
+        text, replaced = decode(part)
+        return count(text), len(text), replaced
+
+    totals = [0, 0, 0]
+    parts = rechunk(blocks, chunk_bytes or CHUNK_CHARS, spec.cuts, BYTE_CUT_RULES)
+    for result in _in_order(pool, one, parts, width):
+        for i, value in enumerate(result):
+            totals[i] += value
+    return totals[0], totals[1], totals[2]
 
 
 def resolve(tok: str | TokenizerSpec) -> Plan:

@@ -31,6 +31,21 @@ def test_large_file_streamed_in_chunks_counts_exactly(tmp_path, monkeypatch):
     assert report.total_tokens == tokens.count_text(text, "cl100k_base")
 
 
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16"])
+def test_streamed_and_whole_reads_agree(tmp_path, codec):
+    """stdin is streamed (decoded on the counting threads); a small file is read whole."""
+    data = ("héllo wörld, 中文 😀\r\n" * 300).encode(codec)
+    if codec == "utf-8":
+        data += b" bad \xc3 bytes \xff"
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    whole = count_inputs([str(path)], tokenizer("o200k_base"))
+    streamed = count_inputs([], tokenizer("o200k_base"), stdin=io.BytesIO(data), stdin_is_tty=False)
+    a, b = whole.inputs[0], streamed.inputs[0]
+    assert (a.tokens, a.chars, a.bytes) == (b.tokens, b.chars, b.bytes)
+    assert [w.replace(str(path), "-") for w in whole.warnings] == list(streamed.warnings)
+
+
 def test_stdin_counts(monkeypatch):
     report = count_inputs(
         [], tokenizer("o200k_base"), stdin=io.BytesIO(b"hello world"), stdin_is_tty=False

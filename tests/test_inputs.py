@@ -285,6 +285,31 @@ def test_byte_order_marks_pick_the_encoding(tmp_path, codec):
     assert TextReader(resolve_sources([str(path)]).sources[0]).read() == text
 
 
+@pytest.mark.parametrize(
+    "codec", ["utf-8", "utf-32", "utf-32-be", "utf-16", "utf-16-be", "utf-8-sig"]
+)
+def test_utf8_blocks_decode_to_the_same_text(tmp_path, codec):
+    """The streamed path (bytes decoded on the counting threads) reads what read() reads."""
+    from costcalc.inputs import decode_utf8
+
+    text = "héllo wörld 中文 😀 " * 50
+    data = text.encode(codec)
+    if codec.endswith("-be"):
+        data = "\ufeff".encode(codec) + data
+    if codec == "utf-8":
+        data += b"bad \xc3 and \xff\xfe end"
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    source = resolve_sources([str(path)]).sources[0]
+    whole = TextReader(source)
+    expected = whole.read()
+    reader = TextReader(source)
+    parts = [decode_utf8(b) for b in reader.utf8_blocks()]
+    assert "".join(t for t, _ in parts) == expected
+    assert reader.replaced + sum(r for _, r in parts) == whole.replaced
+    assert whole.replaced == (3 if codec == "utf-8" else 0)
+
+
 def test_a_file_that_shrinks_while_read_is_reported(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("hello world")

@@ -169,6 +169,22 @@ def test_chunked_count_equals_single_pass(name, text, chunk, pool):
     assert tokens.count_stream(pieces, spec, pool, chunk_chars=chunk) == whole
 
 
+@settings(max_examples=120, deadline=None)
+@given(text=text_strategy, chunk=st.integers(min_value=1, max_value=48))
+@pytest.mark.parametrize("name", [n for n in REAL if tokenizers.get(n).cuts is not Cuts.NONE])
+def test_chunked_utf8_count_equals_single_pass(name, text, chunk, pool):
+    """Cut as bytes and decoded on the counting threads: the same count and characters."""
+    from costcalc.inputs import decode_utf8
+
+    count = _counter_or_skip(name)
+    spec = tokenizers.get(name)
+    data = text.encode("utf-8", "surrogatepass")
+    whole = decode_utf8(data)
+    blocks = [data[i : i + 7] for i in range(0, len(data), 7)]
+    got = tokens.count_utf8_stream(blocks, spec, pool, decode_utf8, chunk_bytes=chunk)
+    assert got == (count(whole[0]), len(whole[0]), whole[1])
+
+
 def test_one_pass_tokenizers_are_never_cut():
     assert tokens.split_text("a b\nc " * 100, 4, Cuts.NONE) == ["a b\nc " * 100]
 

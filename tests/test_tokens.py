@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from costcalc import tokenizers, tokens
 from costcalc.errors import CostcalcError, EncodingError
-from costcalc.tokenizers import rank_cache, tiktoken_ranks
+from costcalc.tokenizers import Cuts, rank_cache, tiktoken_ranks
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|endofprompt|>", "<|fim_prefix|>"]
 PIECES = [
@@ -136,6 +136,45 @@ def test_chunked_count_equals_single_pass(encoding, text, chunk, pool):
     # and as a stream of arbitrary pieces
     pieces = [text[i : i + 7] for i in range(0, len(text), 7)]
     assert tokens.count_stream(pieces, encoding, pool, chunk_chars=chunk) == whole
+
+
+def _text_cuts(text: str, cuts: Cuts) -> set[int]:
+    return {m.start() for m in tokens.CUT_RULES[cuts].finditer(text)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=text_strategy, cuts=st.sampled_from([Cuts.WHITESPACE, Cuts.CLASSES]))
+def test_byte_cuts_are_text_cuts(text, cuts):
+    """Every place the byte rules cut UTF-8 is a place the text rules cut the text."""
+    data = text.encode("utf-8", "surrogatepass")
+    safe = _text_cuts(data.decode("utf-8", "replace"), cuts)
+    for m in tokens.BYTE_CUT_RULES[cuts].finditer(data):
+        assert len(data[: m.start()].decode("utf-8", "replace")) in safe
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=300), cuts=st.sampled_from([Cuts.WHITESPACE, Cuts.CLASSES]))
+def test_bytes_decode_the_same_in_parts(data, cuts):
+    """Invalid UTF-8 included: the parts decode to the parts of the decoded whole, with the
+    same replacements, and each cut is a text cut there."""
+    from costcalc.inputs import decode_utf8
+
+    data = b"a " + data.replace(b"\x00", b"") + b" b1;\n"
+    text, replaced = decode_utf8(data)
+    safe = _text_cuts(text, cuts)
+    for m in tokens.BYTE_CUT_RULES[cuts].finditer(data):
+        head, tail = decode_utf8(data[: m.start()]), decode_utf8(data[m.start() :])
+        assert head[0] + tail[0] == text and head[1] + tail[1] == replaced
+        assert len(head[0]) in safe
+
+
+def test_byte_cuts_respect_unicode_spaces():
+    rule = tokens.BYTE_CUT_RULES[Cuts.WHITESPACE]
+    for space in "\u0085\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000":
+        assert rule.search(f"x{space} a".encode()) is None, hex(ord(space))
+    for other in "x\u00e9\u4e2d\U0001f600\ufffd":
+        assert rule.search(f"{other} a".encode()) is not None, hex(ord(other))
+    assert rule.search(b"\xe2\x80 a") is None  # a cut-off character: not sure, no cut
 
 
 def test_counting_works_offline(monkeypatch, tmp_path):
