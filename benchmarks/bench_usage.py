@@ -93,7 +93,8 @@ def to_parquet(jsonl: Path, parquet: Path) -> None:
                 usage.completion_tokens AS completion_tokens
             FROM read_json('{jsonl}', format='newline_delimited'))
         TO '{parquet}' (FORMAT parquet)"""
-    subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"], check=True)
+    code = f"import duckdb; duckdb.sql('SET enable_progress_bar = false'); duckdb.sql({sql!r})"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def run(cmd: list[str]) -> tuple[float, float, str, float]:

@@ -174,3 +174,39 @@ def test_bad_lines_are_named_by_line_number_past_blank_lines(tmp_path, monkeypat
 
     monkeypatch.setattr(engine, "bad_rows", lambda *args: [1, 3])
     assert [(p.line, p.reason) for p in scan_files([log], CUTS).problems] == problems
+
+
+@st.composite
+def mixed_line(draw):
+    """Chat Completions or Responses API names, or a mix, or some left out."""
+    prompt = draw(st.integers(0, 1000))
+    usage: dict = {}
+    for chat, responses, value in (
+        ("prompt_tokens", "input_tokens", prompt),
+        ("completion_tokens", "output_tokens", draw(st.integers(0, 500))),
+    ):
+        name = draw(st.sampled_from([chat, responses, None]))
+        if name:
+            usage[name] = value
+    for chat, responses, leaf, value in (
+        ("prompt_tokens_details", "input_tokens_details", "cached_tokens", prompt // 2),
+        ("completion_tokens_details", "output_tokens_details", "reasoning_tokens", 0),
+    ):
+        name = draw(st.sampled_from([chat, responses, None]))
+        if name:
+            usage[name] = {leaf: value}
+    obj = {"model": "gpt-4o", "usage": usage}
+    when = draw(st.sampled_from(["created", "created_at", None]))
+    if when:
+        obj[when] = draw(st.integers(1_700_000_000, 1_800_000_000))
+    return json.dumps(obj)
+
+
+@SLOW
+@given(lines=st.lists(mixed_line(), min_size=1, max_size=8))
+def test_engines_agree_on_chat_and_responses_names_mixed(tmp_path, lines):
+    log = _write(tmp_path / "m.jsonl", lines)
+    fast = scan_files([log], CUTS, fmt="openai")
+    exact = scan_files([log], CUTS, fmt="openai", engine=UsageEngine.PYTHON)
+    assert fast.groups == exact.groups
+    assert fast.bad == exact.bad

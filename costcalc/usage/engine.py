@@ -47,6 +47,7 @@ def duckdb_module():
 def connect():
     con = duckdb_module().connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # stdout and stderr are costcalc's
     return con
 
 
