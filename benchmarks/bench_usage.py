@@ -2,13 +2,14 @@
 
     python benchmarks/bench_usage.py [--rows 10000000] [--repeat N] [--dir DIR] [--keep]
 
-Generates synthetic OpenAI Chat Completions responses (JSONL, ~200 bytes a
+Generates synthetic OpenAI Chat Completions responses (JSONL, ~290 bytes a
 line, four models, cached and reasoning tokens, one timestamp a minute, a few
 long prompts above 200k tokens) and the same rows as Parquet, then runs, each
 in a fresh process, timed with its peak memory (RSS, via /usr/bin/time):
 
 - costcalc usage FILE.jsonl --json         DuckDB engine, end to end
-- plain Python: json.loads per line         the same sums per model, then priced
+- plain Python: json.loads per line         the same token sums per model, service
+                                            tier and long-context side, then priced
 - costcalc usage FILE.parquet --columns ... DuckDB engine on Parquet
 
 and prints them side by side with the ratio, wall clock and CPU seconds, and
@@ -50,15 +51,22 @@ with open(sys.argv[1], encoding="utf-8") as fh:
         p = u["prompt_tokens"]
         c = (u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
         o = u["completion_tokens"]
-        key = (obj["model"], p > 200000)
-        s = sums.setdefault(key, [0, 0, 0, 0])
-        s[0] += 1; s[1] += p - c; s[2] += c; s[3] += o
+        r = (u.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
+        key = (obj["model"], obj.get("service_tier"), p > 200000)
+        s = sums.setdefault(key, [0, 0, 0, 0, 0])
+        s[0] += 1; s[1] += p - c; s[2] += c; s[3] += o; s[4] += r
 catalog = load_catalog()
 total = Decimal(0)
-for (model, long), (n, unc, cached, out) in sums.items():
+for (model, tier, long), (n, unc, cached, out, _) in sums.items():
+    if tier not in (None, "default"):
+        sys.exit("this loop prices standard calls only")
     prices, _ = prices_for(catalog.resolve(model), 200001 if long else 0)
     total += (unc * prices.input + cached * prices.cached_input + out * prices.output) / 10**6
-print(json.dumps({"total": str(total), "requests": sum(s[0] for s in sums.values())}))
+print(json.dumps({
+    "total": str(total),
+    "requests": sum(s[0] for s in sums.values()),
+    "reasoning": sum(s[4] for s in sums.values()),
+}))
 """
 
 
@@ -112,14 +120,15 @@ def run(cmd: list[str]) -> tuple[float, float, str, float]:
     return wall, usage.ru_utime + usage.ru_stime, text, usage.ru_maxrss / 1024
 
 
-def total_of(out: str) -> tuple[Decimal, int]:
-    """(total cost, requests) of a case's JSON output, exactly."""
+def total_of(out: str) -> tuple[Decimal, int, int]:
+    """(total cost, requests, reasoning tokens) of a case's JSON output, exactly."""
     doc = json.loads(out, parse_float=Decimal)
     if "rows" in doc:  # costcalc usage --json
         if doc["bad_rows"] or doc["unknown_models"] or doc["unpriced"]:
             raise SystemExit("costcalc usage left calls unpriced: the totals would not compare")
-        return Decimal(doc["total"]["cost_usd"]), doc["total"]["requests"]
-    return Decimal(doc["total"]), doc["requests"]
+        total = doc["total"]
+        return Decimal(total["cost_usd"]), total["requests"], total["reasoning_tokens"]
+    return Decimal(doc["total"]), doc["requests"], doc["reasoning"]
 
 
 def main() -> None:
@@ -146,22 +155,24 @@ def main() -> None:
         [py, "-m", "costcalc", "usage", str(parquet), "--json", "--columns", columns],
     )
     print(f"{os.cpu_count()} CPUs (others may share this machine)")
-    totals = set()
+    totals, reasoning = set(), set()
     walls: dict[str, list[float]] = {}
     cpus: dict[str, list[float]] = {}
     for name, cmd in [duck, loop] * args.repeat + [table]:
         load = os.getloadavg()[0]
         wall, cpu, out, peak = run(cmd)
-        total, requests = total_of(out)
+        total, requests, thoughts = total_of(out)
         totals.add((total, requests))
+        if cmd is not table[1]:  # the Parquet file has no reasoning column
+            reasoning.add(thoughts)
         walls.setdefault(name, []).append(wall)
         cpus.setdefault(name, []).append(cpu)
         print(
             f"{name:34} {wall:7.2f} s wall {cpu:7.2f} s CPU  {args.rows / wall / 1e6:5.2f} M rows/s"
             f"  peak {peak:6.0f} MB  load {load:4.1f}  total ${total} ({requests:,} calls)"
         )
-    if len(totals) != 1:
-        raise SystemExit(f"the totals differ: {sorted(totals)}")
+    if len(totals) != 1 or len(reasoning) != 1:
+        raise SystemExit(f"the totals differ: {sorted(totals)}, reasoning {sorted(reasoning)}")
     for i, (d, p) in enumerate(zip(walls[duck[0]], walls[loop[0]], strict=True)):
         dc, pc = cpus[duck[0]][i], cpus[loop[0]][i]
         print(

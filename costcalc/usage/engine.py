@@ -56,7 +56,7 @@ class ScanCounts:
     rows: int = 0
     bad: int = 0
     not_billed: int = 0
-    exact: bool = False  # read with usage as JSON (see rowsql): bad_rows reads it so too
+    reading: str = "full"  # how the file was read in the end (NARROW...): bad_rows reads it so
 
 
 def parquet_types(path: Path) -> dict[str, str]:
@@ -119,29 +119,47 @@ FROM groups_by_time AS g LEFT JOIN keep AS k ON k.model = g.model
 GROUP BY ALL"""
 
 
-def _raw_sql(src, tag: str | None, exact: bool) -> str:
+NARROW, FULL, EXACT = "narrow", "full", "exact"  # how a JSONL file is read (see rowsql)
+
+
+def _raw_sql(src, tag: str | None, reading: str = FULL) -> str:
     if src.kind == "jsonl":
-        return jsonl_raw(src.shape, src.path, check_tag_path(tag) if tag else None, exact)
+        tag_path = check_tag_path(tag) if tag else None
+        seen = src.seen if reading == NARROW else None
+        return jsonl_raw(src.shape, src.path, tag_path, reading == EXACT, seen)
     types = parquet_types(src.path) if src.kind == "parquet" else None
     return table_raw(src.mapping, src.path, src.kind, tag, types)
 
 
-def _sum_by_time(con, src, cuts: Cuts, tag: str | None, exact: bool) -> int:
-    """Step 1, into the temporary table groups_by_time; the rows marked 'check'."""
-    sql = aggregate_sql(_raw_sql(src, tag, exact), cuts)
+def _sum_by_time(con, src, cuts: Cuts, tag: str | None, reading: str) -> dict[str, int]:
+    """Step 1, into the temporary table groups_by_time; the rows per status."""
+    sql = aggregate_sql(_raw_sql(src, tag, reading), cuts)
     con.execute(f"CREATE OR REPLACE TEMP TABLE groups_by_time AS {sql}")
-    row = con.execute("SELECT count(*) FROM groups_by_time WHERE status = 'check'").fetchone()
-    return row[0] if row else 0
+    rows = con.execute("SELECT status, sum(lines) FROM groups_by_time GROUP BY status").fetchall()
+    return {status: int(n) for status, n in rows}
+
+
+def _read(con, src, cuts: Cuts, tag: str | None) -> str:
+    """Step 1 as fast as the file allows; how it was read in the end."""
+    reading = NARROW if src.kind == "jsonl" else FULL
+    statuses = _sum_by_time(con, src, cuts, tag, reading)
+    if reading == NARROW and statuses.get("names") and not statuses.get("check"):
+        # a line without a name the first lines use: look up every name
+        reading = FULL
+        statuses = _sum_by_time(con, src, cuts, tag, reading)
+    if statuses.get("check") or statuses.get("names"):
+        # some usage had no counts at all: an empty object, or no object? Read it as JSON.
+        reading = EXACT
+        _sum_by_time(con, src, cuts, tag, reading)
+    return reading
 
 
 def _grouped(con, src, cuts: Cuts, tag: str | None, detail: Detail | None, values: RawValues):
-    """(the groups of one file, read exactly): step 1, then step 2 when ``detail`` is given."""
-    exact = _sum_by_time(con, src, cuts, tag, exact=False) > 0
-    if exact:  # some usage had no counts at all: an empty object, or no object? Read it as JSON.
-        _sum_by_time(con, src, cuts, tag, exact=True)
+    """(the groups of one file, how it was read): step 1, then step 2 if ``detail`` is given."""
+    reading = _read(con, src, cuts, tag)
     if detail is None:
         columns = ", ".join((*_KEYS, "day", "slot", *_SUMS))
-        return con.execute(f"SELECT {columns} FROM groups_by_time").fetchall(), exact
+        return con.execute(f"SELECT {columns} FROM groups_by_time").fetchall(), reading
     models = [m for (m,) in con.execute("SELECT DISTINCT model FROM groups_by_time").fetchall()]
     levels = [detail(values.model(m)) for m in models]
     con.execute(
@@ -149,7 +167,7 @@ def _grouped(con, src, cuts: Cuts, tag: str | None, detail: Detail | None, value
         "SELECT unnest($1::VARCHAR[]) AS model, unnest($2::INTEGER[]) AS level",
         [models, levels],
     )
-    return con.execute(coarsen_sql()).fetchall(), exact
+    return con.execute(coarsen_sql()).fetchall(), reading
 
 
 def scan(
@@ -163,7 +181,7 @@ def scan(
     values = RawValues(json_lines=src.kind == "jsonl")
     con = connect()
     try:
-        rows, exact = _grouped(con, src, cuts, tag, detail, values)
+        rows, reading = _grouped(con, src, cuts, tag, detail, values)
     except duckdb_module().Error as err:
         raise InputError(
             f"{src.path}: cannot read it as {src.kind}: {type(err).__name__}"
@@ -171,7 +189,7 @@ def scan(
     finally:
         con.close()
     groups: Groups = {}
-    counts = ScanCounts(exact=exact)
+    counts = ScanCounts(reading=reading)
     for st, model, tier_raw, tag_raw, batch_raw, tier, day, slot, lines, req, *tok in rows:
         counts.rows += lines
         if st == "bad":
@@ -195,13 +213,13 @@ def scan(
     return groups, counts
 
 
-def bad_rows(src, tag: str | None, limit: int, exact: bool) -> list[int]:
+def bad_rows(src, tag: str | None, limit: int, reading: str) -> list[int]:
     """The first ``limit`` bad rows of a JSONL file, as ordinals among its lines that are not blank.
 
     DuckDB's JSON reader skips blank lines and keeps the others in file order;
     the caller maps ordinals to line numbers (and checks each one).
     """
-    raw = _raw_sql(src, tag, exact)
+    raw = _raw_sql(src, tag, reading)
     con = connect()
     try:
         rows = con.execute(

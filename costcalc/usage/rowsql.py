@@ -2,8 +2,8 @@
 
 Each reader comes at two levels:
 
-- ``*_raw``: the row's ``status`` ('ok', 'bad', 'unbilled', or 'check': see
-  below), its token counts as integers, its time as ``seconds`` since 1970
+- ``*_raw``: the row's ``status`` ('ok', 'bad', 'unbilled', or 'check' and
+  'names': see below), its token counts as integers, its time as ``seconds`` since 1970
   (UTC; NULL when unknown), and ``model``, ``service_tier``, ``tag`` and
   ``batch_col`` as the file writes them: the JSON text of the value (JSON
   lines) or the cell as text (tables). The engine groups rows by those raw
@@ -24,12 +24,19 @@ number, a list): both read as a STRUCT of NULLs. Rows where every token is
 absent are therefore marked 'check', and the engine reads such a file again
 with ``exact=True``, where ``usage`` is a JSON leaf whose type is tested and
 whose counts are extracted from its text (slower, and only then).
+
+Every name looked up costs time on every line, found or not, and a shape
+has alternatives (``prompt_tokens`` or ``input_tokens``, ``created`` or
+``created_at``). The engine first looks up only those a file's first lines
+use; a line without one of them is marked 'names', and then the file is read
+again looking up all of them.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from costcalc.errors import CostcalcError
@@ -171,14 +178,47 @@ def jsonl_source(path: Path, shape: Shape, tag: tuple[str, ...] | None, exact: b
     )
 
 
-def jsonl_raw(shape: Shape, path: Path, tag: tuple[str, ...] | None, exact: bool = False) -> str:
-    """One row per line, the raw columns (see the module's docstring)."""
+def narrow(shape: Shape, seen: frozenset[tuple[str, ...]]) -> Shape:
+    """The shape with only the alternatives ``seen`` (of a term where any was seen)."""
+
+    def pick(term: Term) -> Term:
+        return (tuple(p for p in term if p in seen) or term) if len(term) > 1 else term
+
+    fields = {name: tuple(pick(t) for t in terms) for name, terms in shape.fields.items()}
+    return replace(
+        shape,
+        model=pick(shape.model),
+        time=pick(shape.time),
+        service_tier=pick(shape.service_tier),
+        fields=fields,
+    )
+
+
+def jsonl_raw(
+    shape: Shape,
+    path: Path,
+    tag: tuple[str, ...] | None,
+    exact: bool = False,
+    seen: frozenset[tuple[str, ...]] | None = None,
+) -> str:
+    """One row per line, the raw columns (see the module's docstring).
+
+    With ``seen`` (the alternatives a file's first lines use, see
+    shapes.seen_paths), only those are read: a line where one of them is
+    absent is marked 'names', for the others might be there.
+    """
+    full = shape
+    if seen is not None and not exact:
+        shape = narrow(full, seen)
     leaves = _Leaves(_tree(_paths(shape, tag, exact)), shape.root)
     terms: list[str] = []
+    narrowed: list[str] = []  # 'names' when one of these is NULL
     cols: list[tuple[str, list[int]]] = []
     for name in FIELDS:
         parts = []
-        for term in shape.fields.get(name, ()):
+        for term, whole in zip(shape.fields.get(name, ()), full.fields.get(name, ()), strict=True):
+            if term != whole:
+                narrowed.append(f"t{len(terms)} IS NULL")
             parts.append(len(terms))
             terms.append(leaves.first(term))
         cols.append((name, parts))
@@ -186,6 +226,13 @@ def jsonl_raw(shape: Shape, path: Path, tag: tuple[str, ...] | None, exact: bool
     texts.append(f"{leaves.first(shape.model)} AS model_text")
     texts.append(f"{leaves.first(shape.time)} AS time_text")
     texts.append(f"{leaves.first(shape.service_tier)} AS tier_text")
+    for column, term, whole in (
+        ("model_text", shape.model, full.model),
+        ("time_text", shape.time, full.time),
+        ("tier_text", shape.service_tier, full.service_tier),
+    ):
+        if term != whole:
+            narrowed.append(f"{column} IS NULL")
     texts.append(f"{leaves.first((tag,)) if tag else 'NULL::VARCHAR'} AS tag_text")
     usage, leaf = _at(leaves.tree, shape.root + shape.usage)
     has_usage = f"json_type({usage}) = 'OBJECT'" if leaf else f"{usage} IS NOT NULL"
@@ -208,6 +255,8 @@ def jsonl_raw(shape: Shape, path: Path, tag: tuple[str, ...] | None, exact: bool
     if terms and not exact:
         absent = " AND ".join(f"t{i} IS NULL" for i in range(len(terms)))
         checks.append(f"WHEN {absent} THEN 'check'")
+    if narrowed:
+        checks.append(f"WHEN {' OR '.join(narrowed)} THEN 'names'")
     checks.append(f"WHEN NOT coalesce({valid or 'TRUE'}, FALSE) THEN 'bad'")
     if shape.ok is not None:
         want = quote_text(json.dumps(shape.ok[1]))
@@ -220,7 +269,8 @@ def jsonl_raw(shape: Shape, path: Path, tag: tuple[str, ...] | None, exact: bool
     AS status, *
 FROM (SELECT coalesce(model_text, '') AS model, tier_text AS service_tier, tag_text AS tag,
   {batch} AS batch_col, 1 AS requests, {", ".join(sums)},
-  {_seconds(shape)} AS seconds, has_usage, ok_text, {", ".join(kept) or "NULL AS t0"}
+  {_seconds(shape)} AS seconds, has_usage, ok_text, model_text, time_text, tier_text,
+  {", ".join(kept) or "NULL AS t0"}
 FROM (SELECT *, {", ".join(numbers) or "NULL AS n0"}
   FROM (SELECT {nl.join(texts)}, has_usage, ok_text
     FROM (SELECT {nl.join(leaves.select())},

@@ -90,7 +90,7 @@ def _locate_lines(src: Source, scan: Scan, tag: str | None, counts: ScanCounts) 
     wanted = min(counts.bad, MAX_PROBLEMS - len(scan.problems))
     if wanted <= 0:
         return
-    ordinals = duck.bad_rows(src, tag, wanted, counts.exact)
+    ordinals = duck.bad_rows(src, tag, wanted, counts.reading)
     found = []
     for n, text in lines_at(src.path, ordinals):
         outcome = line_outcome(text, src.shape, tag)

@@ -140,6 +140,23 @@ SHAPES: dict[str, Shape] = {
 }
 
 
+def choices(shape: Shape) -> list[Term]:
+    """The terms with alternatives (such as ``prompt_tokens`` or ``input_tokens``)."""
+    terms = [shape.model, shape.time, shape.service_tier]
+    terms += [term for group in shape.fields.values() for term in group]
+    return [t for t in terms if len(t) > 1]
+
+
+def seen_paths(objects: list[object], shape: Shape) -> frozenset[Path]:
+    """The alternatives these objects give a value (not null), as paths below the shape's root."""
+    found: set[Path] = set()
+    for obj in objects:
+        body = _get(obj, shape.root) if shape.root else obj
+        for term in choices(shape):
+            found.update(p for p in term if _get(body, p) is not None)
+    return frozenset(found)
+
+
 def _get(obj: object, path: Path) -> object:
     for key in path:
         if not isinstance(obj, dict):

@@ -21,7 +21,7 @@ from costcalc.usage.jsonrec import NotBilled, to_record
 from costcalc.usage.mapping import ColumnMap, check_columns, litellm_map
 from costcalc.usage.rawvalues import json_tag, truthy
 from costcalc.usage.record import BadRecord, Record, check_sums, iso_time, token
-from costcalc.usage.shapes import SHAPES, Shape, _get, sniff
+from costcalc.usage.shapes import SHAPES, Shape, _get, seen_paths, sniff
 
 EXPORTS = ("openai-usage", "anthropic-usage")
 FORMATS = (*SHAPES, *EXPORTS, "llm", "csv", "parquet")
@@ -30,6 +30,7 @@ EXPECTED = (
     "an OpenAI or Anthropic usage export, an llm logs.db, or CSV/Parquet with --columns"
 )
 SNIFF_LINES = 50
+SEEN_LINES = 1000  # read to see which alternative names a JSONL file uses
 MAX_JSON_BYTES = 512 * 1024 * 1024
 
 
@@ -41,6 +42,7 @@ class Source:
     shape: Shape | None = None
     mapping: ColumnMap | None = None
     columns: tuple[str, ...] = ()  # CSV and Parquet: the columns there are
+    seen: frozenset[tuple[str, ...]] = frozenset()  # JSONL: the alternatives its first lines use
 
     @property
     def label(self) -> str:
@@ -90,6 +92,19 @@ def _load_document(path: Path) -> object:
         raise InputError(f"{path}: not JSON or JSONL; {EXPECTED}") from None
 
 
+def _head_objects(path: Path) -> list[object]:
+    """The objects of the first lines that parse."""
+    found = []
+    for i, (_, line) in enumerate(_lines(path)):
+        if i >= SEEN_LINES:
+            break
+        try:
+            found.append(json.loads(line))
+        except ValueError:
+            continue
+    return found
+
+
 def _doc_format(doc: object) -> str | None:
     if exports.is_openai_export(doc):
         return "openai-usage"
@@ -123,7 +138,8 @@ def detect(path: Path, fmt: str | None = None, mapping: ColumnMap | None = None)
         shape = SHAPES.get(fmt) if fmt in SHAPES else sniff(first)
         if shape is None or (fmt is not None and fmt not in SHAPES):
             raise InputError(f"{path}: no usage found in its first lines; {EXPECTED}")
-        return Source(path, "jsonl", shape.name, shape)
+        seen = seen_paths(_head_objects(path), shape)
+        return Source(path, "jsonl", shape.name, shape, seen=seen)
     found = fmt or _doc_format(first)
     if found is None:
         raise InputError(f"{path}: no usage found in it; {EXPECTED}")
