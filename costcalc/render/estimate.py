@@ -102,7 +102,8 @@ def row_dict(row: Row) -> dict:
 
 
 def _across(row: Row) -> Across | None:
-    """Whether the head every unit shares stays cached between units (None: caching off)."""
+    """Whether the head every unit shares stays cached between units (None: caching off,
+    or no caching rule for the model)."""
     cache = row.unit.cache if row.unit is not None else None
     return cache.across if cache is not None else None
 
