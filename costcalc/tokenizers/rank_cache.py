@@ -63,20 +63,28 @@ class _NoGlobals(pickle.Unpickler):
 def load(spec: TokenizerSpec, source_sha256: str) -> tuple[bytes, ...] | None:
     """The cached tokens if the cache is exactly what the table expects, else None."""
     path = path_for(spec, source_sha256)
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as fh:
-            blob = fh.read(MAX_BYTES + 1)
-    except OSError:
-        return None
-    if len(blob) > MAX_BYTES or hashlib.sha256(blob).hexdigest() != spec.cache_sha256:
+    blob = read_verified(path, spec.cache_sha256)
+    if blob is None:
         return None
     try:
         tokens = _NoGlobals(io.BytesIO(blob)).load()
     except Exception:  # noqa: BLE001 - a verified cache should never fail; if it does, rebuild
         return None
     return tokens if isinstance(tokens, tuple) else None
+
+
+def read_verified(path: Path | None, sha256: str | None) -> bytes | None:
+    """The bytes of ``path`` if they have exactly this sha256 (and fit), else None."""
+    if path is None or not sha256:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            blob = fh.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(blob) > MAX_BYTES or hashlib.sha256(blob).hexdigest() != sha256:
+        return None
+    return blob
 
 
 def store(spec: TokenizerSpec, source_sha256: str, tokens: tuple[bytes, ...]) -> None:

@@ -28,13 +28,13 @@ import struct
 import sys
 import zlib
 from array import array
+from pathlib import Path
 
 from costcalc.tokenizers import rank_cache
 from costcalc.tokenizers.base import TokenizerSpec
 
 MAGIC = b"costcalc-bpe-index-1\n"
 HEADER = struct.Struct("<II")
-MAX_BYTES = 64 << 20
 LITTLE = sys.byteorder == "little" and array("I").itemsize == 4
 
 
@@ -109,7 +109,7 @@ def digest(tokens: tuple[bytes, ...]) -> str:
     return hashlib.sha256(build(tokens)).hexdigest()
 
 
-def path_for(spec: TokenizerSpec, source_sha256: str):
+def path_for(spec: TokenizerSpec, source_sha256: str) -> Path | None:
     root = rank_cache.cache_dir()
     if root is None or not spec.index_sha256:
         return None
@@ -118,15 +118,8 @@ def path_for(spec: TokenizerSpec, source_sha256: str):
 
 def load(spec: TokenizerSpec, source_sha256: str) -> RankIndex | None:
     """The index if its bytes are exactly what the table expects, else None."""
-    path = path_for(spec, source_sha256)
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_BYTES or hashlib.sha256(data).hexdigest() != spec.index_sha256:
+    data = rank_cache.read_verified(path_for(spec, source_sha256), spec.index_sha256)
+    if data is None:
         return None
     try:
         return RankIndex(data)
