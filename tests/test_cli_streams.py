@@ -143,3 +143,23 @@ def test_an_ascii_only_stdout_gets_escapes_not_a_crash():
     proc = _run(["count"], stdout=subprocess.PIPE, env={"PYTHONIOENCODING": "ascii:strict"})
     assert proc.returncode == 0, proc.stderr
     assert b"Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("text", ["", "x", "abc\n", "é" * 10 + "\n", "0123456789" * 3])
+def test_stdout_is_written_in_pieces_and_ends_with_one_newline(monkeypatch, text):
+    import io
+
+    from costcalc.cli import common
+
+    pieces: list[str] = []
+
+    class Sink(io.StringIO):
+        def write(self, s: str) -> int:
+            pieces.append(s)
+            return len(s)
+
+    monkeypatch.setattr(common, "WRITE_CHUNK", 4)
+    monkeypatch.setattr(sys, "stdout", Sink())
+    common.write_stdout(text)
+    assert "".join(pieces) == (text if text.endswith("\n") else text + "\n")
+    assert all(len(p) <= 4 for p in pieces)

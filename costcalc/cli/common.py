@@ -64,8 +64,14 @@ def show(kind: str, result, out: OutputFormat, wide: bool = False) -> None:
     write_stdout(registry.render(kind, result, out, screen))
 
 
+WRITE_CHUNK = 1 << 20  # characters: a 100 MB report is never encoded in one piece
+
+
 def write_stdout(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for start in range(0, len(text), WRITE_CHUNK):
+        sys.stdout.write(text[start : start + WRITE_CHUNK])
+    if not text.endswith("\n"):
+        sys.stdout.write("\n")
     sys.stdout.flush()
 
 
