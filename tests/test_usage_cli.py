@@ -41,6 +41,15 @@ def test_json_report(usage, data_dir):
     }
     assert doc["complete"] is False
     assert "warning: gpt-9-turbo: unknown model, 1 call not priced" in result.stderr
+    assert "warning: 2 rows could not be priced and were skipped" in result.stderr
+
+
+def test_one_bad_row_is_one_row(usage, tmp_path):
+    log = tmp_path / "one.jsonl"
+    log.write_text('{"model": "gpt-4o", "usage": {"prompt_tokens": 1}}\n{"model": "gpt-4o", "us\n')
+    result = usage(str(log))
+    assert f"warning: {log}:2: not valid JSON\n" in result.stderr
+    assert "warning: 1 row could not be priced and was skipped" in result.stderr
 
 
 def test_strict_exits_2_on_bad_rows_and_1_on_unknown_models(usage, data_dir):

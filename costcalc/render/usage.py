@@ -87,9 +87,12 @@ def as_dict(report) -> dict:
 def notices(report) -> list[str]:
     """Lines for stderr: bad rows (where), unbilled batch results, unknown models."""
     out = [f"warning: {p}" for p in report.problems]
-    if report.bad_rows > len(report.problems):
-        out.append(f"warning: {report.bad_rows - len(report.problems):,} more bad rows not listed")
-    if report.bad_rows:
+    more = report.bad_rows - len(report.problems)
+    if more > 0:
+        out.append(f"warning: {more:,} more bad row{'s' if more != 1 else ''} not listed")
+    if report.bad_rows == 1:
+        out.append("warning: 1 row could not be priced and was skipped")
+    elif report.bad_rows:
         out.append(f"warning: {report.bad_rows:,} rows could not be priced and were skipped")
     if report.not_billed:
         n = report.not_billed
