@@ -143,11 +143,11 @@ def _read(con, src, cuts: Cuts, tag: str | None) -> str:
     """Step 1 as fast as the file allows; how it was read in the end."""
     reading = NARROW if src.kind == "jsonl" else FULL
     statuses = _sum_by_time(con, src, cuts, tag, reading)
-    if reading == NARROW and statuses.get("names") and not statuses.get("check"):
+    if reading == NARROW and (statuses.get("names") or statuses.get("check")):
         # a line without a name the first lines use: look up every name
         reading = FULL
         statuses = _sum_by_time(con, src, cuts, tag, reading)
-    if statuses.get("check") or statuses.get("names"):
+    if statuses.get("check"):
         # some usage had no counts at all: an empty object, or no object? Read it as JSON.
         reading = EXACT
         _sum_by_time(con, src, cuts, tag, reading)
