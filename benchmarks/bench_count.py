@@ -271,6 +271,36 @@ def crossover(repeat: int) -> None:
             )
 
 
+BARE = """
+import sys, time
+from concurrent.futures import ThreadPoolExecutor
+from costcalc.tokens import get_encoding
+core = get_encoding("o200k_base")._core_bpe
+text = open(sys.argv[1], encoding="utf-8", errors="replace", newline="").read()[:16_000_000]
+parts = [text[i : i + 1_000_000] for i in range(0, len(text), 1_000_000)]
+def one(part):
+    return memoryview(core.encode_to_tiktoken_buffer(part, set())).nbytes
+for n in map(int, sys.argv[2:]):
+    with ThreadPoolExecutor(n) as pool:
+        t0 = time.perf_counter()
+        list(pool.map(one, parts))
+        print(n, time.perf_counter() - t0)
+"""
+
+
+def bare_tiktoken(text_path: Path, counts: list[int], repeat: int) -> dict[int, float]:
+    """tiktoken alone on pre-decoded 1 M-character parts, 1..N threads in one process: what
+    this machine's cores give to tiktoken itself, whatever costcalc does around it."""
+    times: dict[int, list[float]] = {n: [] for n in counts}
+    for _ in range(repeat):
+        out = run([sys.executable, "-c", BARE, str(text_path), *map(str, counts)])[1]
+        for line in out.split("\n"):
+            if line.strip():
+                n, t = line.split()
+                times[int(n)].append(float(t))
+    return {n: median(v) for n, v in times.items()}
+
+
 def workers_scan(costcalc: list[str], text_path: Path, repeat: int) -> None:
     import os
 
@@ -293,6 +323,10 @@ def workers_scan(costcalc: list[str], text_path: Path, repeat: int) -> None:
         t = median(times[n])
         print(f"   {n:3d} worker(s) {t:7.2f} s  {mb / t:6.1f} MB/s  speed-up {base / t:5.2f}x")
     print(f"   identical totals: {len(totals) == 1}")
+    bare = bare_tiktoken(text_path, counts, repeat)
+    print("   for reference, tiktoken alone on pre-decoded parts in one process (16 MB):")
+    for n in counts:
+        print(f"   {n:3d} thread(s) {bare[n]:7.2f} s  speed-up {bare[counts[0]] / bare[n]:5.2f}x")
     if (cores or 1) < 16:
         print(
             f"   (the 16-core target needs 16 cores; this machine has {cores}: the same command "
