@@ -67,6 +67,18 @@ def test_an_unknown_ttl_is_a_warning_and_the_default():
     assert not any("2d" in w for w in request.warnings)
 
 
+def test_a_cache_control_that_is_not_an_object_is_a_warning_and_no_breakpoint():
+    body = anthropic_body("q")
+    body["system"][0]["cache_control"] = "sk-secret-value"
+    body["tools"][0]["cache_control"] = ["ephemeral"]
+    request = parse(body)
+    assert request.system[0].cache is False and request.tools[0].cache is False
+    found = [w for w in request.warnings if "cache_control" in w]
+    assert len(found) == 2 and all("no breakpoint is assumed" in w for w in found)
+    assert "a string" in found[0] or "a string" in found[1]
+    assert not any("sk-secret-value" in w for w in request.warnings)
+
+
 def test_blocks_come_in_cache_order_tools_system_messages():
     found, total = profile(anthropic_body("Is clause 4 valid?", tool_cache=True))
     # the tool, the tool-use system prompt, the system block, the message's text block

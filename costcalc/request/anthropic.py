@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 from costcalc.request.model import Location, Media, Message, Part, PartKind, Request, ToolDef
-from costcalc.request.reader import Reader, join
+from costcalc.request.reader import Reader, join, kind_of
 
 NAME = "anthropic"
 
@@ -80,7 +80,14 @@ TTLS = ("5m", "1h")  # the cache_control ttl values Anthropic accepts
 
 def _cache_control(r: Reader, value: object, at: str) -> tuple[bool, str | None]:
     """(a breakpoint ends here, its ttl) from a block's ``cache_control``."""
+    if value is None:
+        return False, None
     if not isinstance(value, dict):
+        r.warn(
+            join(at, "cache_control"),
+            f'expected an object such as {{"type": "ephemeral"}}, got {kind_of(value)}; '
+            "no breakpoint is assumed",
+        )
         return False, None
     ttl = value.get("ttl")
     if ttl is None or ttl in TTLS:
