@@ -65,6 +65,7 @@ class Across:
     mean_gap_s: float | None  # between units reaching the provider
     ttl_s: int | None  # the cache's lifetime, from the table
     why: str  # the assumption, in words
+    head_tokens: int = 0  # the head every unit sends (tools, system prompt); 0: none
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CacheP
         if (
             not any(u.cached or u.written for u in uses)
             and (len(calls) > 1 or workload.volume is not None)
+            and any(c.blocks for c in calls)  # request bodies, not plain text
             and not any(b.ttl is not None for c in calls for b in c.blocks)
         ):
             notes.append(
@@ -212,27 +214,32 @@ def _across(
     ttl_s = rule.ttl_s
     if explicit and ttl_s is not None:
         ttl_s = TTL_SECONDS[ttl]
+    head_tokens = head[-1].end if head else 0
     billed = Decimal(volume.calls) * (1 - Decimal(volume.response_cache_hit))
     gap = float(Decimal(volume.per.minutes * 60) / billed) if billed else None
     if not prefix:
         why = "no shared head (tools or system prompt) long enough to cache"
         if explicit and head and wl.unit is not Unit.TURNS:
             why = "no cache_control breakpoint in the shared head (tools or system prompt)"
-        return Across(False, 0, gap, ttl_s, why)
+        return Across(False, 0, gap, ttl_s, why, head_tokens)
     if ttl_s is None:
-        return Across(False, prefix, gap, None, "the table gives no cache lifetime for it")
+        return Across(
+            False, prefix, gap, None, "the table gives no cache lifetime for it", head_tokens
+        )
     if gap is None:
-        return Across(False, prefix, None, ttl_s, "every unit is served by the response cache")
+        return Across(
+            False, prefix, None, ttl_s, "every unit is served by the response cache", head_tokens
+        )
     if gap > ttl_s:
         why = (
             f"a unit every {_duration(gap)} on average, longer than the cache's {_duration(ttl_s)}"
         )
-        return Across(False, prefix, gap, ttl_s, why)
+        return Across(False, prefix, gap, ttl_s, why, head_tokens)
     why = (
         f"a unit every {_duration(gap)} on average, within the cache's {_duration(ttl_s)}: "
         f"each unit's first call reads the {prefix:,}-token shared head from the cache"
     )
-    return Across(True, prefix, gap, ttl_s, why)
+    return Across(True, prefix, gap, ttl_s, why, head_tokens)
 
 
 def _read_first(use: CacheUse, prefix: int, rule: Caching) -> CacheUse:

@@ -406,3 +406,17 @@ def test_models_sharing_a_count_cache_in_their_own_tokens(tmp_path):
             (r["cached_input_tokens"], r["cache_write_tokens"]) for r in alone["estimates"]
         ]
         assert rows[0]["cache_write_tokens"] == rows[1]["cached_input_tokens"] > 1024
+
+
+def test_a_plain_prompt_at_volume_gets_no_prompt_cache_lines():
+    # no request body, no system prompt: nothing a prompt cache could share between units
+    args = ["-m", "claude-sonnet-4-6", "-m", "gpt-4o", "--output-tokens", "300",
+            "--calls", "10000", "--per", "day"]  # fmt: skip
+    screen = runner.invoke(app, ["estimate", *args], input="Summarize our refund policy.")
+    assert screen.exit_code == 0, screen.stderr
+    assert "cache_control" not in screen.stderr
+    assert "prompt cache across units" not in screen.stdout
+    out = data(runner.invoke(app, ["estimate", *args, "--json"], input="Summarize it."))
+    across = out["estimates"][0]["volume"]["cache_across_units"]
+    assert across["applies"] is False and across["prefix_tokens"] == 0  # the JSON says why
+    assert "no shared head" in across["why"]

@@ -125,7 +125,9 @@ def across_lines(result: Comparison) -> list[str]:
     models: dict[str, list[str]] = {}
     for row in result.rows:
         across = _across(row)
-        if across is not None:
+        if across is not None and (across.applies or across.head_tokens):
+            # no tools or system prompt shared by every unit: nothing worth a line (the
+            # JSON still says why)
             models.setdefault(across.why, []).append(row.estimate.key)
     lines = []
     for why, keys in models.items():
