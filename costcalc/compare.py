@@ -145,8 +145,10 @@ def _count(wl: Workload, entries, progress, picker=None) -> dict[str, CountRepor
     reports: dict[str, CountReport] = {}
     with tempfile.TemporaryDirectory(prefix="costcalc-") as tmp:
         sources = list(found.sources)
+        parsed: dict | None = None  # each request file is read and parsed once for all counts
         if len(jobs) > 1:
             sources = [s if s.regular and not s.is_stdin else spool(s, tmp) for s in sources]
+            parsed = {}
         for key in sorted(jobs):
             entry = jobs[key]
             tok = entry.tokenizer if entry is not None else Tokenizer("o200k_base")
@@ -160,6 +162,7 @@ def _count(wl: Workload, entries, progress, picker=None) -> dict[str, CountRepor
                 skipped=found.skipped,
                 progress=progress,
                 pick=pick,
+                parsed=parsed,
             )
             if pick is not None:
                 reports[key] = dataclasses.replace(

@@ -143,19 +143,29 @@ def request_format(fmt: InputFormat, path: str) -> InputFormat:
     return InputFormat.TEXT
 
 
-def _count_request_source(src, tok, fmt, stdin, progress, pick):
+Parsed = dict  # (path, format) -> (reader, text, requests): one parse for several counts
+
+
+def _count_request_source(src, tok, fmt, stdin, progress, pick, parsed: Parsed | None = None):
     from costcalc.request.billing import count_request
     from costcalc.request.formats import read_requests
     from costcalc.request.prefix import blocks
     from costcalc.request.rules import OPENAI, Rules, method_for
 
-    reader = TextReader(src, stdin)
-    text = reader.read()
+    key = (src.path, fmt.value)
+    hit = parsed.get(key) if parsed is not None else None
+    if hit is None:
+        reader = TextReader(src, stdin)
+        text = reader.read()
+        hit = (reader, text, read_requests(text, src.path, fmt.value))
+        if parsed is not None:
+            parsed[key] = hit
+    reader, text, requests = hit
     progress.advance(reader.bytes)
     lines = None
     out: list[InputCount] = []
     warnings: list[str] = []
-    for request in read_requests(text, src.path, fmt.value):
+    for request in requests:
         if pick is not None:
             rtok, rules = pick(request)
         else:
@@ -220,9 +230,12 @@ def count_sources(
     progress: Progress | None = None,
     stdin: BinaryIO | None = None,
     pick: Pick | None = None,
+    parsed: Parsed | None = None,
 ) -> CountReport:
     """Count every source. Requests are counted with the tokenizer and billing rules
-    ``pick`` chooses for each (default: ``tok`` and the body's own provider's method)."""
+    ``pick`` chooses for each (default: ``tok`` and the body's own provider's method).
+    ``parsed``, shared by the counts of one comparison, keeps each request file's
+    parse, so the next count of the same files reads and parses none of them again."""
     progress = progress or _NoProgress()
     sizes = [s.size for s in sources if s.size is not None]
     progress.start(sum(sizes) if len(sizes) == len(sources) else None)
@@ -238,7 +251,7 @@ def count_sources(
             small = src.size is not None and src.size <= CHUNK_CHARS
             if request_format(fmt, src.path) is InputFormat.TEXT and not small:
                 continue  # streamed below, on this thread
-            futures[i] = pool.submit(_count_one, src, tok, fmt, pool, stdin, progress, pick)
+            futures[i] = pool.submit(_count_one, src, tok, fmt, pool, stdin, progress, pick, parsed)
         for i, src in enumerate(sources):
             if i not in futures:
                 try:
@@ -286,10 +299,10 @@ def count_sources(
     )
 
 
-def _count_one(src, tok, fmt, pool, stdin, progress, pick):
+def _count_one(src, tok, fmt, pool, stdin, progress, pick, parsed=None):
     fmt = request_format(fmt, src.path)
     if fmt is not InputFormat.TEXT:
-        return _count_request_source(src, tok, fmt, stdin, progress, pick)
+        return _count_request_source(src, tok, fmt, stdin, progress, pick, parsed)
     one, reader = _count_text_source(src, tok, pool, stdin, progress)
     return [one], reader, []
 

@@ -420,3 +420,26 @@ def test_a_plain_prompt_at_volume_gets_no_prompt_cache_lines():
     across = out["estimates"][0]["volume"]["cache_across_units"]
     assert across["applies"] is False and across["prefix_tokens"] == 0  # the JSON says why
     assert "no shared head" in across["why"]
+
+
+def test_a_request_file_is_parsed_once_for_models_that_bill_it_differently(tmp_path, monkeypatch):
+    from costcalc.request import formats
+
+    calls = []
+    real = formats.read_requests
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(formats, "read_requests", counting)
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Which queue?"}]}
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(body) + "\n" for _ in range(3)))
+    args = [str(path), "--output-tokens", "1", "--json"]
+    both = data(runner.invoke(app, ["estimate", *args, "-m", "gpt-4o", "-m", "gemini-2.5-flash"]))
+    assert calls == [str(path)]  # OpenAI's and Google's billing: two counts, one parse
+    for model in ("gpt-4o", "gemini-2.5-flash"):
+        alone = data(runner.invoke(app, ["estimate", *args, "-m", model]))
+        (total,) = [t for t in both["totals"] if t["id"] == model]
+        assert total["input_tokens"] == alone["totals"][0]["input_tokens"]
