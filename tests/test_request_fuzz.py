@@ -100,3 +100,15 @@ def test_any_body_gives_requests_or_an_input_error(body, wrap, fmt, method):
         id_key, body_key = wrap.split("/")
         body = {id_key: "1", body_key: body}
     test_any_json_gives_requests_or_an_input_error.hypothesis.inner_test(body, fmt, method)
+
+
+def test_a_block_type_that_is_a_list_or_an_object_is_no_crash():
+    # found by the fuzz test above: an unhashable "type" crashed format detection
+    for kind in (["tool_use"], {"a": 1}):
+        body = {"messages": [{"role": "user", "content": [{"type": kind, "text": "hi"}]}]}
+        try:
+            found = read_requests(json.dumps(body), "r.json", "auto")
+        except InputError as err:
+            assert "tool_use" not in str(err)  # a clear line that echoes nothing
+        else:
+            assert len(found) == 1

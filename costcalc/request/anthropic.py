@@ -34,10 +34,17 @@ def detect(data: object) -> bool:
         content = m.get("content") if isinstance(m, dict) else None
         for block in content if isinstance(content, list) else ():
             if isinstance(block, dict) and (
-                block.get("type") in _OWN_BLOCKS or "source" in block or "cache_control" in block
+                _kind_in(block.get("type"), _OWN_BLOCKS)
+                or "source" in block
+                or "cache_control" in block
             ):
                 return True
     return False
+
+
+def _kind_in(kind: object, kinds) -> bool:
+    """Whether a block's ``type`` is one of ``kinds`` (a list or object there is not)."""
+    return isinstance(kind, str) and kind in kinds
 
 
 def parse(data: object, location: Location) -> tuple[Request, ...]:
