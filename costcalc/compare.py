@@ -133,8 +133,9 @@ def _count(wl: Workload, entries, progress, picker=None) -> dict[str, CountRepor
 
     jobs: dict[str, ModelEntry | None] = {}
     sharing: dict[str, int] = {}  # key -> how many models its count serves
+    keys: dict[str, str] = {}  # model -> its count's key
     for entry in entries:
-        key = _count_key(entry, wl)
+        key = keys[entry.key] = _count_key(entry, wl)
         jobs.setdefault(key, entry)
         sharing[key] = sharing.get(key, 0) + 1
     if picker is not None:
@@ -174,9 +175,7 @@ def _count(wl: Workload, entries, progress, picker=None) -> dict[str, CountRepor
                 shown = tuple(w.replace(named, also) for w in reports[key].warnings)
                 reports[key] = dataclasses.replace(reports[key], warnings=shown)
             notices = [
-                n
-                for e in entries
-                if _count_key(e, wl) == key and (n := resolve(e.tokenizer).notice)
+                n for e in entries if keys.get(e.key) == key and (n := resolve(e.tokenizer).notice)
             ]
             if notices:
                 shown = tuple(dict.fromkeys((*reports[key].warnings, *notices)))
