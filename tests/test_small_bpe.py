@@ -8,8 +8,8 @@ import random
 import unicodedata
 
 import pytest
+import tricky_text
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from costcalc import tokenizers
 from costcalc.tokenizers import TokenizerUnavailable, rank_index, small_bpe, tiktoken_ranks
@@ -41,45 +41,7 @@ TRICKY = [
     "x\x00y\x1c\x1d\x1e\x1f\x85z",
 ]
 
-PIECES = [
-    "\n",
-    "\r\n",
-    "\r",
-    " ",
-    "   ",
-    "\t",
-    "\u00a0",
-    "a",
-    "Hello",
-    "WORLD",
-    "don't",
-    "'s",
-    "'S",
-    "42",
-    "12345",
-    "中文",
-    "日本語",
-    "😀",
-    "👩‍💻",
-    "é",
-    "e\u0301",
-    "!",
-    "...",
-    "//",
-    "{",
-    '":"',
-    "<|endoftext|>",
-    "<think>",
-    "▁",
-    "a" * 120,
-    "的" * 40,
-]
-
-text_strategy = st.one_of(
-    st.text(max_size=300),
-    st.lists(st.sampled_from(PIECES), max_size=120).map("".join),
-    st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=6)), max_size=80).map("".join),
-)
+text_strategy = tricky_text.text_strategy(300, 6)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import tricky_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,46 +35,7 @@ TRICKY = [
     "def f(x):\n    return x**2  # comment\n",
 ]
 
-PIECES = [
-    "\n",
-    "\r\n",
-    " ",
-    "  ",
-    "\t",
-    "a",
-    "Hello",
-    "WORLD",
-    "don't",
-    "'s",
-    "42",
-    "12345",
-    "中文",
-    "日本語",
-    "😀",
-    "é",
-    "e\u0301",
-    "!",
-    "...",
-    "//",
-    "{",
-    '":"',
-    "=",
-    "+/",
-    "_",
-    "x=1;",
-    "<|endoftext|>",
-    "<think>",
-    "</think>",
-    "<|EOT|>",
-    "<｜User｜>",
-    "▁",
-    "[INST]",
-]
-text_strategy = st.one_of(
-    st.text(max_size=200),
-    st.lists(st.sampled_from(PIECES), max_size=120).map("".join),
-    st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), max_size=80).map("".join),
-)
+text_strategy = tricky_text.text_strategy(200, 4)
 
 REAL = [n for n in tokenizers.names() if tokenizers.get(n).needs_file]
 
