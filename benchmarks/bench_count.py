@@ -5,6 +5,7 @@
     python benchmarks/bench_count.py --only small --repeat 5     # 1 KB prompt vs ttok
     python benchmarks/bench_count.py --only crossover            # small-input path vs encoder
     python benchmarks/bench_count.py --only workers --repeat 3   # speed-up at 1, 2, all cores
+                                                                 # (200 MB; --quick: 20 MB)
 
 ttok (Simon Willison's token counter) is the reference for start-up time; install it
 into the same environment with ``pip install ttok`` (it is not a costcalc dependency).
@@ -18,8 +19,10 @@ Compares, on the same text and the same machine in one run:
      (``--only crossover``: where counting in Python from the rank index stops paying
      against building tiktoken's encoder, which sets the small-input budget);
   4. peak memory (max RSS) of `costcalc count` on a 1 GB file (target < 300 MB);
-  5. speed-up of `costcalc count --workers N` over `--workers 1` at 1, 2 and all cores
-     (targets >= 1.8x on 2 cores, >= 10x on 16);
+  5. speed-up of `costcalc count --workers N` over `--workers 1` at 1, 2 and all cores,
+     on a 200 MB file, with worker processes and with threads (targets >= 1.8x on 2 cores,
+     >= 10x on 16; memory < 300 MB summed over the processes), how fast the reader alone
+     can feed workers, and tiktoken alone on threads and on processes;
   6. peak memory on text with no whitespace at all, base64 and minified JSON
      (--nows-mb, default 1024; target < 300 MB, and the same total as one pass where
      one pass is affordable).
@@ -36,7 +39,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import DATA, big_file, corpus, median, run
+from _common import DATA, big_file, corpus, median, run, run_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 ENCODING_URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
@@ -143,7 +146,8 @@ def part(args) -> None:
     py = sys.executable
     costcalc = [py, "-m", "costcalc"]
     if args.only == "workers":
-        text_path = corpus((20 if args.quick else 50) * 1024 * 1024)
+        size = (20 if args.quick else 200) * 1024 * 1024
+        text_path = corpus(size) if args.quick else big_file(size)
         workers_scan(costcalc, text_path, args.repeat)
     elif args.only == "small":
         small_prompt(costcalc, args.repeat)
@@ -272,10 +276,11 @@ def crossover(repeat: int) -> None:
 
 
 BARE = """
-import sys, time
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing, sys, time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from costcalc.tokens import get_encoding
 core = get_encoding("o200k_base")._core_bpe
+core.encode_ordinary("warm up on the main thread")
 text = open(sys.argv[1], encoding="utf-8", errors="replace", newline="").read()[:16_000_000]
 parts = [text[i : i + 1_000_000] for i in range(0, len(text), 1_000_000)]
 def one(part):
@@ -284,49 +289,102 @@ for n in map(int, sys.argv[2:]):
     with ThreadPoolExecutor(n) as pool:
         t0 = time.perf_counter()
         list(pool.map(one, parts))
-        print(n, time.perf_counter() - t0)
+        threads = time.perf_counter() - t0
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(n, mp_context=fork) as pool:
+        list(pool.map(abs, range(n)))  # started
+        t0 = time.perf_counter()
+        list(pool.map(one, parts))
+        print(n, threads, time.perf_counter() - t0)
+"""
+
+FEED = """
+import sys, time
+from costcalc.inputs import Source, TextReader, decode_utf8
+from costcalc.processes import PROCESS_CHUNK_BYTES, counting_processes
+from costcalc.tokens import count_utf8_stream, get
+
+def nothing(part):
+    return 0, len(part), 0
+
+path = sys.argv[1]
+spec = get("o200k_base")
+with counting_processes(spec, int(sys.argv[2])) as pool:
+    t0 = time.perf_counter()
+    src = Source(path, None, fspath=path)
+    count_utf8_stream(
+        TextReader(src).utf8_blocks(), spec, pool, decode_utf8,
+        chunk_bytes=PROCESS_CHUNK_BYTES, work=nothing,
+    )
+    print(time.perf_counter() - t0)
 """
 
 
-def bare_tiktoken(text_path: Path, counts: list[int], repeat: int) -> dict[int, float]:
-    """tiktoken alone on pre-decoded 1 M-character parts, 1..N threads in one process: what
-    this machine's cores give to tiktoken itself, whatever costcalc does around it."""
-    times: dict[int, list[float]] = {n: [] for n in counts}
+def bare_tiktoken(
+    text_path: Path, counts: list[int], repeat: int
+) -> dict[int, tuple[float, float]]:
+    """tiktoken alone on pre-decoded 1 M-character parts, on 1..N threads and on 1..N forked
+    processes: what this machine's cores give to tiktoken itself, whatever costcalc does."""
+    times: dict[int, list[tuple[float, float]]] = {n: [] for n in counts}
     for _ in range(repeat):
         out = run([sys.executable, "-c", BARE, str(text_path), *map(str, counts)])[1]
         for line in out.split("\n"):
             if line.strip():
-                n, t = line.split()
-                times[int(n)].append(float(t))
-    return {n: median(v) for n, v in times.items()}
+                n, threads, procs = line.split()
+                times[int(n)].append((float(threads), float(procs)))
+    return {n: (median([t for t, _ in v]), median([p for _, p in v])) for n, v in times.items()}
 
 
 def workers_scan(costcalc: list[str], text_path: Path, repeat: int) -> None:
+    """``count --workers N`` at 1, 2 and all cores: worker processes (the default on Linux)
+    and, for comparison, threads (COSTCALC_COUNT_THREADS=1)."""
     import os
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     mb = text_path.stat().st_size / 1e6
     counts = sorted({1, 2, cores or 1})
-    times: dict[int, list[float]] = {n: [] for n in counts}
+    threads = {**os.environ, "COSTCALC_COUNT_THREADS": "1"}
+    modes = {"processes": dict(os.environ), "threads": threads}
+    times: dict[tuple[str, int], list[float]] = {(m, n): [] for m in modes for n in counts}
+    memory: dict[tuple[str, int], list[int]] = {key: [] for key in times}
     totals = set()
     for _ in range(repeat):  # interleaved, so drift hits all alike
         for n in counts:
-            t, out, _ = run([*costcalc, "count", str(text_path), "--workers", str(n), "-q"])
-            times[n].append(t)
-            totals.add(out.strip())
-    base = median(times[1])
+            for mode, env in modes.items():
+                cmd = [*costcalc, "count", str(text_path), "--workers", str(n), "-q"]
+                t, out, kib = run_tree(cmd, env=env)
+                times[mode, n].append(t)
+                memory[mode, n].append(kib)
+                totals.add(out.strip())
     print(
         f"\n5. --workers N vs --workers 1, {mb:.0f} MB, median of {repeat}, {cores} cores here, "
         f"load average {load_average()}"
     )
-    for n in counts:
-        t = median(times[n])
-        print(f"   {n:3d} worker(s) {t:7.2f} s  {mb / t:6.1f} MB/s  speed-up {base / t:5.2f}x")
-    print(f"   identical totals: {len(totals) == 1}")
+    for mode in modes:
+        base = median(times[mode, 1])
+        for n in counts:
+            t = median(times[mode, n])
+            print(
+                f"   {mode:9} {n:3d} worker(s) {t:7.2f} s  {mb / t:6.1f} MB/s  "
+                f"speed-up {base / t:5.2f}x  memory {max(memory[mode, n]) / 1024:4.0f} MB"
+            )
+    print(f"   identical totals: {len(totals) == 1}   (memory: peak sum of PSS over the processes)")
+    feed = median(
+        [float(run([sys.executable, "-c", FEED, str(text_path), "2"])[1]) for _ in range(repeat)]
+    )
+    one = mb / median(times["processes", 1])
+    print(
+        f"   reading, cutting and handing over alone (no counting): {mb / feed:6.0f} MB/s, "
+        f"enough for {mb / feed / one:4.0f} workers at one worker's {one:.1f} MB/s"
+    )
     bare = bare_tiktoken(text_path, counts, repeat)
-    print("   for reference, tiktoken alone on pre-decoded parts in one process (16 MB):")
+    print("   for reference, tiktoken alone on pre-decoded parts (16 MB), threads | processes:")
     for n in counts:
-        print(f"   {n:3d} thread(s) {bare[n]:7.2f} s  speed-up {bare[counts[0]] / bare[n]:5.2f}x")
+        (t1, p1), (tn, pn) = bare[counts[0]], bare[n]
+        print(
+            f"   {n:3d}  threads {tn:6.2f} s  speed-up {t1 / tn:5.2f}x  |  "
+            f"processes {pn:6.2f} s  speed-up {p1 / pn:5.2f}x"
+        )
     if (cores or 1) < 16:
         print(
             f"   (the 16-core target needs 16 cores; this machine has {cores}: the same command "

@@ -1,21 +1,26 @@
 """Counting the tokens of inputs: the ``count`` stage of inputs -> tokens -> catalog.
 
-Small files are counted whole, several at a time; large files and stdin are
-streamed in safe chunks (see :mod:`costcalc.tokens`), all on one thread pool
-as wide as the machine.
+Long texts (large files, and stdin or pipes that turn out long) are counted
+first, one after another, each streamed in safe chunks (see
+:mod:`costcalc.tokens`) to worker processes (:mod:`costcalc.processes`) or,
+where there are none, threads. Then small files and request files are counted
+whole, several at a time, on a thread pool as wide as the machine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import BinaryIO, Protocol
 
 from costcalc.choices import InputFormat
 from costcalc.errors import InputError
 from costcalc.inputs import SkipInput, Skipped, Source, TextReader, decode_utf8, resolve_sources
+from costcalc.processes import PROCESS_CHUNK_BYTES, count_part, counting_processes
 from costcalc.tokens import (
     CHUNK_CHARS,
     Kind,
@@ -114,18 +119,80 @@ def _utf8_blocks_with_progress(reader: TextReader, progress: Progress):
         yield block
 
 
+def _small(src: Source) -> bool:
+    return src.size is not None and src.size <= CHUNK_CHARS
+
+
+Work = Callable[[bytes], "tuple[int, int, int]"]
+
+
+class _Pools:
+    """The counting pools of one count, each started when first needed.
+
+    Long texts go to worker processes (see :mod:`costcalc.processes`), forked
+    before this process starts any thread; where there are none, and for
+    everything else, a thread pool as wide as :func:`costcalc.tokens.workers`.
+    """
+
+    def __init__(self, stack: ExitStack, spec: TokenizerSpec) -> None:
+        self._stack = stack
+        self._spec = spec
+        self._threads: ThreadPoolExecutor | None = None
+        self._procs: Executor | None = None
+        self._procs_tried = False
+
+    def threads(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = self._stack.enter_context(ThreadPoolExecutor(workers()))
+        return self._threads
+
+    def long_text(self) -> tuple[Executor, Work | None, int]:
+        """Where to count a long text's chunks, the work to send (None: decode and count),
+        and the chunks' size in bytes."""
+        if not self._procs_tried and self._threads is None:
+            self._procs_tried = True
+            self._procs = self._stack.enter_context(counting_processes(self._spec, workers()))
+        if self._procs is not None:
+            return self._procs, count_part, PROCESS_CHUNK_BYTES
+        return self.threads(), None, CHUNK_CHARS
+
+
+def _first_blocks(blocks: Iterator[bytes], size: int) -> tuple[list[bytes], bool]:
+    """Blocks from the start of ``blocks`` until more than ``size`` bytes (True) or the end."""
+    head: list[bytes] = []
+    seen = 0
+    for block in blocks:
+        head.append(block)
+        seen += len(block)
+        if seen > size:
+            return head, True
+    return head, False
+
+
 def _count_text_source(
-    src: Source, tok: TokenizerSpec, pool, stdin, progress
+    src: Source, tok: TokenizerSpec, pools: _Pools, stdin, progress
 ) -> tuple[InputCount, TextReader]:
+    """One text input: whole on this thread if short, else in chunks on ``pools``.
+
+    An input of unknown size (stdin, a pipe) is short if it ends within one
+    chunk: a piped prompt never starts a pool or builds a full encoder.
+    """
     reader = TextReader(src, stdin)
-    if src.size is not None and src.size <= CHUNK_CHARS:
+    if _small(src):
         text = reader.read()
         n = get_counter(tok.encoding)(text)
         progress.advance(reader.bytes)
     else:
-        n, chars, replaced = count_utf8_stream(
-            _utf8_blocks_with_progress(reader, progress), tok.encoding, pool, decode_utf8
-        )
+        blocks = _utf8_blocks_with_progress(reader, progress)
+        head, long = _first_blocks(blocks, CHUNK_CHARS)
+        if long:
+            pool, work, size = pools.long_text()
+            n, chars, replaced = count_utf8_stream(
+                chain(head, blocks), tok.encoding, pool, decode_utf8, chunk_bytes=size, work=work
+            )
+        else:
+            text, replaced = decode_utf8(b"".join(head))
+            n, chars = get_counter(tok.encoding)(text), len(text)
         reader.chars += chars
         reader.replaced += replaced
     return InputCount(src.path, tok.scale(n), reader.chars, reader.bytes, None, n), reader
@@ -245,21 +312,28 @@ def count_sources(
     readers: list[TextReader | None] = [None] * len(sources)
     notes: list[list[str]] = [[] for _ in sources]
     skips: dict[int, Skipped] = {}
-    with ThreadPoolExecutor(workers()) as pool:
-        futures = {}
-        for i, src in enumerate(sources):
-            small = src.size is not None and src.size <= CHUNK_CHARS
-            if request_format(fmt, src.path) is InputFormat.TEXT and not small:
-                continue  # streamed below, on this thread
-            futures[i] = pool.submit(_count_one, src, tok, fmt, pool, stdin, progress, pick, parsed)
-        for i, src in enumerate(sources):
-            if i not in futures:
-                try:
-                    one, readers[i] = _count_text_source(src, tok, pool, stdin, progress)
-                except SkipInput as skip:  # met in a walk: binary or unreadable
-                    skips[i] = Skipped(src.path, skip.reason)
-                    continue
-                results[i] = [one]
+    streamed = [
+        i
+        for i, src in enumerate(sources)
+        if request_format(fmt, src.path) is InputFormat.TEXT and not _small(src)
+    ]
+    with ExitStack() as stack:
+        pools = _Pools(stack, plan.runs)
+        for i in streamed:  # first, one after another, each on every core
+            src = sources[i]
+            try:
+                one, readers[i] = _count_text_source(src, tok, pools, stdin, progress)
+            except SkipInput as skip:  # met in a walk: binary or unreadable
+                skips[i] = Skipped(src.path, skip.reason)
+                continue
+            results[i] = [one]
+        rest = [i for i in range(len(sources)) if i not in set(streamed)]
+        futures = {
+            i: pools.threads().submit(
+                _count_one, sources[i], tok, fmt, pools, stdin, progress, pick, parsed
+            )
+            for i in rest
+        }
         for i, fut in futures.items():
             try:
                 results[i], readers[i], notes[i] = fut.result()
@@ -299,11 +373,11 @@ def count_sources(
     )
 
 
-def _count_one(src, tok, fmt, pool, stdin, progress, pick, parsed=None):
+def _count_one(src, tok, fmt, pools, stdin, progress, pick, parsed=None):
     fmt = request_format(fmt, src.path)
     if fmt is not InputFormat.TEXT:
         return _count_request_source(src, tok, fmt, stdin, progress, pick, parsed)
-    one, reader = _count_text_source(src, tok, pool, stdin, progress)
+    one, reader = _count_text_source(src, tok, pools, stdin, progress)
     return [one], reader, []
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "known_encodings",
     "plan",
     "rechunk",
+    "return_freed_blocks",
     "set_workers",
     "split_text",
     "tokenizer",
@@ -248,7 +249,7 @@ _M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
 
 
 @functools.cache
-def _return_freed_blocks() -> None:
+def return_freed_blocks() -> None:
     """Make large freed blocks go back to the system (glibc on Linux; elsewhere nothing)."""
     if not sys.platform.startswith("linux"):
         return
@@ -267,7 +268,7 @@ def _in_order(pool: Executor, work: Callable, parts: Iterable, width: int | None
     limit = 2 * (width or workers())
     for i, part in enumerate(parts):
         if i == 1:  # a long input: bounded memory matters from here on
-            _return_freed_blocks()
+            return_freed_blocks()
         inflight.append(pool.submit(work, part))
         if len(inflight) >= limit:
             yield inflight.popleft().result()
@@ -314,6 +315,7 @@ def count_utf8_stream(
     *,
     chunk_bytes: int | None = None,
     width: int | None = None,
+    work: Callable[[bytes], tuple[int, int, int]] | None = None,
 ) -> tuple[int, int, int]:
     """Exact count of UTF-8 bytes: (tokens, characters, invalid sequences replaced).
 
@@ -321,17 +323,21 @@ def count_utf8_stream(
     :data:`BYTE_CUT_RULES`) before they are decoded, and each chunk is decoded
     by ``decode`` on the counting thread that counts it: the reading thread
     only reads and finds cuts, so it keeps up with many counting threads.
+    ``work`` replaces decoding and counting a chunk (for worker processes,
+    :func:`costcalc.processes.count_part`, which knows ``tok`` already).
     """
     spec = _as_spec(tok)
-    count = counter(spec)
 
     def one(part: bytes) -> tuple[int, int, int]:
         text, replaced = decode(part)
         return count(text), len(text), replaced
 
+    if work is None:
+        count = counter(spec)
+        work = one
     totals = [0, 0, 0]
     parts = rechunk(blocks, chunk_bytes or CHUNK_CHARS, spec.cuts, BYTE_CUT_RULES)
-    for result in _in_order(pool, one, parts, width):
+    for result in _in_order(pool, work, parts, width):
         for i, value in enumerate(result):
             totals[i] += value
     return totals[0], totals[1], totals[2]

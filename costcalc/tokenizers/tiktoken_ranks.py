@@ -165,6 +165,10 @@ class _Counter:
                     return n
         return (full or self._full_counter())(text)
 
+    def prepare(self) -> None:
+        """Build the encoder now, on this thread (before worker processes are forked)."""
+        self._full_counter()
+
     def _small_counter(self) -> SmallCounter | None:
         if self._small_tried:
             return self._small
@@ -199,17 +203,21 @@ def _small_counter(spec: TokenizerSpec, data: bytes) -> SmallCounter | None:
     return SmallCounter(index, pattern)
 
 
-def load(spec: TokenizerSpec, data: bytes) -> Counter:
-    count: Counter = _Counter(spec, data)
-    if spec.normalize:
+class _Normalized:
+    """A counter that first puts the text in a Unicode normal form (the table's)."""
+
+    def __init__(self, inner: _Counter, form: str) -> None:
+        self._inner = inner
+        # known.json names a Unicode normal form here ("NFC")
+        self._form = cast(Literal["NFC", "NFD", "NFKC", "NFKD"], form)
+        self.prepare = inner.prepare
+
+    def __call__(self, text: str) -> int:
         import unicodedata
 
-        # known.json names a Unicode normal form here ("NFC")
-        form = cast(Literal["NFC", "NFD", "NFKC", "NFKD"], spec.normalize)
-        inner = count
+        return self._inner(unicodedata.normalize(self._form, text))
 
-        def normalized(text: str) -> int:
-            return inner(unicodedata.normalize(form, text))
 
-        return normalized
-    return count
+def load(spec: TokenizerSpec, data: bytes) -> Counter:
+    count = _Counter(spec, data)
+    return _Normalized(count, spec.normalize) if spec.normalize else count
