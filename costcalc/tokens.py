@@ -4,8 +4,8 @@ A count is exact: it equals the tokenizer's own encode of the whole text (for
 the OpenAI encodings, ``len(enc.encode_ordinary(text))``). Long texts are cut
 only where the tokenizer's pre-tokenizer splits anyway (see :data:`CUT_RULES`),
 so the sum of the parts is the same number, and the parts are counted on
-every core (tiktoken releases the GIL). Tokenizers that may not be cut
-(``cuts: none``) count in one pass.
+every core (by worker processes, :mod:`costcalc.processes`, or threads).
+Tokenizers that may not be cut (``cuts: none``) count in one pass.
 
 Which tokenizers exist, and how each is loaded, is :mod:`costcalc.tokenizers`.
 """
@@ -216,7 +216,7 @@ _workers: int | None = None  # --workers, for this process
 
 
 def set_workers(n: int | None) -> None:
-    """Count on ``n`` threads from now on in this process (None: back to the default)."""
+    """Count on ``n`` workers from now on in this process (None: back to the default)."""
     global _workers
     _workers = None
     if n is not None and n < 1:
@@ -225,7 +225,7 @@ def set_workers(n: int | None) -> None:
 
 
 def workers() -> int:
-    """Counting threads: ``--workers``, else ``COSTCALC_WORKERS``, else the CPUs this
+    """Counting workers: ``--workers``, else ``COSTCALC_WORKERS``, else the CPUs this
     process may use."""
     if _workers is not None:
         return _workers

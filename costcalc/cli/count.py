@@ -100,7 +100,10 @@ def count_cmd(
         None,
         "--workers",
         metavar="N",
-        help="Counting threads (default: the CPUs this process may use; or COSTCALC_WORKERS).",
+        help=(
+            "Workers counting a long input: processes on Linux, else threads "
+            "(default: the CPUs this process may use; or COSTCALC_WORKERS)."
+        ),
     ),
 ) -> None:
     """Count the tokens of prompts, exactly and offline.
