@@ -134,9 +134,10 @@ class _Pools:
     everything else, a thread pool as wide as :func:`costcalc.tokens.workers`.
     """
 
-    def __init__(self, stack: ExitStack, spec: TokenizerSpec) -> None:
+    def __init__(self, stack: ExitStack, spec: TokenizerSpec, long_bytes: int | None) -> None:
         self._stack = stack
         self._spec = spec
+        self._long_bytes = long_bytes  # the long texts' size in all (None: not known)
         self._threads: ThreadPoolExecutor | None = None
         self._procs: Executor | None = None
         self._procs_tried = False
@@ -151,7 +152,10 @@ class _Pools:
         and the chunks' size in bytes."""
         if not self._procs_tried and self._threads is None:
             self._procs_tried = True
-            self._procs = self._stack.enter_context(counting_processes(self._spec, workers()))
+            n = workers()
+            if self._long_bytes is not None:  # no more workers than chunks
+                n = max(1, min(n, -(-self._long_bytes // PROCESS_CHUNK_BYTES)))
+            self._procs = self._stack.enter_context(counting_processes(self._spec, n))
         if self._procs is not None:
             return self._procs, count_part, PROCESS_CHUNK_BYTES
         return self.threads(), None, CHUNK_CHARS
@@ -318,7 +322,9 @@ def count_sources(
         if request_format(fmt, src.path) is InputFormat.TEXT and not _small(src)
     ]
     with ExitStack() as stack:
-        pools = _Pools(stack, plan.runs)
+        long_sizes = [sources[i].size for i in streamed]
+        known = None if None in long_sizes else sum(size or 0 for size in long_sizes)
+        pools = _Pools(stack, plan.runs, known)
         for i in streamed:  # first, one after another, each on every core
             src = sources[i]
             try:

@@ -177,3 +177,20 @@ def test_ctrl_c_while_workers_wait_for_a_slow_pipe_stops_cleanly():
     assert b"interrupted" in err and b"Traceback" not in err
     time.sleep(0.2)
     assert all(_gone(pid) for pid in workers)
+
+
+def test_no_more_workers_than_chunks(tmp_path, small_chunks, monkeypatch):
+    started = []
+    real = processes.counting_processes
+
+    def spy(spec, n):
+        started.append(n)
+        return real(spec, n)
+
+    monkeypatch.setattr(counting, "counting_processes", spy)
+    monkeypatch.setenv("COSTCALC_WORKERS", "16")
+    path = tmp_path / "long.txt"
+    path.write_bytes(DATA[:7000])  # past the small-file size; 3 chunks of 3,000 bytes
+    count_inputs([str(path)], tokenizer("o200k_base"))
+    count_inputs([], tokenizer("o200k_base"), stdin=io.BytesIO(DATA), stdin_is_tty=False)
+    assert started == [3, 16]  # a pipe's length is not known ahead
