@@ -42,10 +42,15 @@ _count: Counter | None = None
 
 
 def available() -> bool:
-    """Whether counting processes can be used here (Linux, with ``fork``)."""
+    """Whether counting processes can be used here: Linux, with ``fork``, called on the
+    main thread (a program that calls costcalc from a thread of its own keeps threads)."""
     if os.environ.get("COSTCALC_COUNT_THREADS", "") not in ("", "0"):
         return False  # asked to count on threads (for comparison, or a fork-hostile host)
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
 def _ignore_interrupt() -> None:
@@ -105,10 +110,7 @@ class _Interrupts:
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield  # signals reach only the main thread: nothing to guard
-            return
-        previous = signal.signal(signal.SIGINT, self.handler)
+        previous = signal.signal(signal.SIGINT, self.handler)  # on the main thread
         try:
             yield
         finally:

@@ -194,3 +194,14 @@ def test_no_more_workers_than_chunks(tmp_path, small_chunks, monkeypatch):
     count_inputs([str(path)], tokenizer("o200k_base"))
     count_inputs([], tokenizer("o200k_base"), stdin=io.BytesIO(DATA), stdin_is_tty=False)
     assert started == [3, 16]  # a pipe's length is not known ahead
+
+
+def test_threads_when_called_from_a_thread(tmp_path, small_chunks):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "long.txt"
+    path.write_bytes(DATA)
+    with ThreadPoolExecutor(1) as pool:
+        assert not pool.submit(processes.available).result()
+        report = pool.submit(count_inputs, [str(path)], tokenizer("o200k_base")).result()
+    assert report.total_tokens == tokens.count_text(DATA.decode("utf-8", "replace"), "o200k_base")
