@@ -37,6 +37,7 @@ class Query:
     max_cost: Decimal | None = None
     tpm_limit: int | None = None
     rpm_limit: int | None = None
+    per_call: bool | None = None  # a table row per call: always, never, None: when few
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,43 @@ def test_parts_not_priced_are_one_warning_per_reason(tmp_path):
         "in the tables) (openai/gpt-4o) (2 such parts in the file); left out of the count\n"
     )
     assert json.loads(result.stdout)["exact"] is False
+
+
+def _batch(tmp_path, lines: int):
+    path = tmp_path / "batch.jsonl"
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hi."}]}
+    path.write_text(
+        "".join(
+            json.dumps({"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
+                        "body": body}) + "\n"
+            for i in range(lines)
+        )
+    )  # fmt: skip
+    return str(path)
+
+
+def _per_call_rows(text: str) -> int:
+    return sum(1 for line in text.splitlines() if "batch.jsonl:" in line or line.startswith("r"))
+
+
+def test_a_long_batch_table_leaves_out_the_per_call_rows_and_says_so(tmp_path):
+    path = _batch(tmp_path, 30)  # 60 rows on two models: over the 50 shown unasked
+    args = ["estimate", path, "-m", "gpt-4o", "-m", "gpt-4o-mini", "--output-tokens", "5"]
+    short = run(*args)
+    assert short.exit_code == 0, short.output
+    assert "60 per-call rows not shown (30 calls x 2 models)" in short.stdout
+    assert _per_call_rows(short.stdout) == 0
+    full = run(*args, "--per-call")
+    assert full.exit_code == 0 and "not shown" not in full.stdout
+    assert _per_call_rows(full.stdout) == 60
+    md = run(*args, "--output", "markdown")
+    assert "- 60 per-call rows not shown" in md.stdout
+    assert len(json.loads(run(*args, "--json").stdout)["estimates"]) == 60  # JSON has them all
+
+
+def test_a_short_batch_shows_its_calls_unless_told_not_to(tmp_path):
+    path = _batch(tmp_path, 25)  # 25 rows on one model
+    args = ["estimate", path, "-m", "gpt-4o", "--output-tokens", "5"]
+    assert _per_call_rows(run(*args).stdout) == 25
+    quiet = run(*args, "--no-per-call")
+    assert _per_call_rows(quiet.stdout) == 0 and "not shown" not in quiet.stdout

@@ -137,6 +137,12 @@ def estimate_cmd(
         "--per-input",
         help="Each input is one call (a row each); together they are the unit.",
     ),
+    per_call: bool | None = typer.Option(
+        None,
+        "--per-call/--no-per-call",
+        help="A table row for every call of a task, batch or conversation "
+        "(default: when there are at most 50 rows).",
+    ),
     fmt: InputFormat = typer.Option(InputFormat.AUTO, "--format", help=FormatHelp),
     image_size: str | None = ImageSizeOpt,
     glob: str | None = typer.Option(
@@ -255,6 +261,7 @@ def estimate_cmd(
         max_cost=decimal_option(max_cost, "--max-cost"),
         tpm_limit=tpm_limit,
         rpm_limit=rpm_limit,
+        per_call=per_call,
     )
     catalog = load_catalog(pricing or [])
     day = (workload.at or dt.datetime.now(dt.timezone.utc)).date()

@@ -520,9 +520,37 @@ def csv_text(result: Comparison) -> str:
     return common.to_csv(header, rows)
 
 
+PER_CALL_ROWS = 50  # the most per-call rows a table or Markdown report shows unasked
+
+
+def _per_call_rows(result: Comparison) -> int:
+    return sum(len(_unit(r).parts) for r in result.rows) if result.multi_call else 0
+
+
+def _per_call_shown(result: Comparison) -> bool:
+    asked = result.query.per_call
+    rows = _per_call_rows(result)
+    return bool(rows) and (asked if asked is not None else rows <= PER_CALL_ROWS)
+
+
+def hidden_line(result: Comparison) -> str | None:
+    """What a table leaves out: the per-call rows of a long task, batch or conversation."""
+    rows = _per_call_rows(result)
+    if not rows or _per_call_shown(result) or result.query.per_call is False:
+        return None
+    calls = max(len(_unit(r).parts) for r in result.rows)
+    models = len(result.rows)
+    return (
+        f"{rows:,} per-call rows not shown ({calls:,} calls x {models:,} "
+        f"model{'s' if models != 1 else ''}): --per-call shows them; --json and --csv "
+        "list every call"
+    )
+
+
 def _tables(result: Comparison):
-    """The per-call table (tasks and conversations), then the per-model one."""
-    return ([_part_table(result)] if result.multi_call else []) + [_table(result)]
+    """The per-call table (tasks and conversations; a long one only when asked), then the
+    per-model one."""
+    return ([_part_table(result)] if _per_call_shown(result) else []) + [_table(result)]
 
 
 def markdown(result: Comparison) -> str:
@@ -531,6 +559,8 @@ def markdown(result: Comparison) -> str:
         align = "".join("r" if c.right else "l" for c in columns)
         out.append(common.to_markdown([c.header for c in columns], body, align=align))
     lines = across_lines(result)
+    hidden = hidden_line(result)
+    lines += [hidden] if hidden else []
     if lines:
         out.append("".join(f"- {line}\n" for line in lines))
     return "\n".join(out)
@@ -541,7 +571,8 @@ def table(result: Comparison, screen: Screen) -> str:
     text = "\n".join(layout.table(columns, body, screen) for columns, body in _tables(result))
     line = summary(result)
     text = text + line + "\n" if line else text
-    for line in across_lines(result):
+    hidden = hidden_line(result)
+    for line in across_lines(result) + ([hidden] if hidden else []):
         wrapped = (
             textwrap.wrap(line, screen.width, subsequent_indent="  ") if screen.width else [line]
         )
