@@ -33,6 +33,20 @@ def small_chunks(monkeypatch):
     monkeypatch.delenv("COSTCALC_COUNT_THREADS", raising=False)
 
 
+@pytest.fixture
+def started(monkeypatch):
+    """(tokenizer spec, workers) of every pool of worker processes a count starts."""
+    pools: list = []
+    real = processes.counting_processes
+
+    def spy(spec, n):
+        pools.append((spec, n))
+        return real(spec, n)
+
+    monkeypatch.setattr(counting, "counting_processes", spy)
+    return pools
+
+
 def test_workers_are_other_processes():
     with processes.counting_processes(get("o200k_base"), 2) as pool:
         assert pool is not None
@@ -46,19 +60,13 @@ BACKENDS = ["o200k_base", "cl100k_base", "qwen", "tekken", "deepseek-v4", "mistr
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-def test_processes_count_as_threads_and_one_pass(tmp_path, small_chunks, monkeypatch, name):
+def test_processes_count_as_threads_and_one_pass(
+    tmp_path, small_chunks, started, monkeypatch, name
+):
     if not tokens.resolve(name).exact:
         pytest.skip(f"{name}: its package is not installed (the tokenizers extra)")
     path = tmp_path / "long.txt"
     path.write_bytes(DATA)
-    used = []
-    real = processes.counting_processes
-
-    def spy(spec, n):
-        used.append(spec.name)
-        return real(spec, n)
-
-    monkeypatch.setattr(counting, "counting_processes", spy)
     chunks = []
     rechunk = tokens.rechunk
 
@@ -69,7 +77,7 @@ def test_processes_count_as_threads_and_one_pass(tmp_path, small_chunks, monkeyp
 
     monkeypatch.setattr(tokens, "rechunk", counted_rechunk)
     by_procs = count_inputs([str(path)], tokenizer(name)).inputs[0]
-    assert used == [name]
+    assert [spec.name for spec, _ in started] == [name]
     cut = tokens.get(name).cuts is not tokens.Cuts.NONE
     assert len(chunks) > 10 if cut else chunks == [len(DATA)]
     monkeypatch.setenv("COSTCALC_COUNT_THREADS", "1")
@@ -80,25 +88,15 @@ def test_processes_count_as_threads_and_one_pass(tmp_path, small_chunks, monkeyp
     assert by_procs.bytes == by_threads.bytes == len(DATA)
 
 
-def test_a_long_pipe_is_counted_by_processes_and_a_short_one_on_this_thread(
-    small_chunks, monkeypatch
-):
-    started = []
-    real = processes.counting_processes
-
-    def spy(spec, n):
-        started.append(n)
-        return real(spec, n)
-
-    monkeypatch.setattr(counting, "counting_processes", spy)
+def test_a_long_pipe_is_counted_by_processes_and_a_short_one_on_this_thread(small_chunks, started):
     long = count_inputs([], tokenizer("o200k_base"), stdin=io.BytesIO(DATA), stdin_is_tty=False)
-    assert started == [tokens.workers()]
+    assert [n for _, n in started] == [tokens.workers()]
     assert long.total_tokens == tokens.count_text(DATA.decode("utf-8", "replace"), "o200k_base")
     assert any("invalid UTF-8" in w for w in long.warnings)
     short = count_inputs(
         [], tokenizer("o200k_base"), stdin=io.BytesIO(b"hello world"), stdin_is_tty=False
     )
-    assert started == [tokens.workers()]  # no second pool for a 2-token pipe
+    assert len(started) == 1  # no second pool for a 2-token pipe
     assert short.total_tokens == 2
 
 
@@ -179,21 +177,13 @@ def test_ctrl_c_while_workers_wait_for_a_slow_pipe_stops_cleanly():
     assert all(_gone(pid) for pid in workers)
 
 
-def test_no_more_workers_than_chunks(tmp_path, small_chunks, monkeypatch):
-    started = []
-    real = processes.counting_processes
-
-    def spy(spec, n):
-        started.append(n)
-        return real(spec, n)
-
-    monkeypatch.setattr(counting, "counting_processes", spy)
+def test_no_more_workers_than_chunks(tmp_path, small_chunks, started, monkeypatch):
     monkeypatch.setenv("COSTCALC_WORKERS", "16")
     path = tmp_path / "long.txt"
     path.write_bytes(DATA[:7000])  # past the small-file size; 3 chunks of 3,000 bytes
     count_inputs([str(path)], tokenizer("o200k_base"))
     count_inputs([], tokenizer("o200k_base"), stdin=io.BytesIO(DATA), stdin_is_tty=False)
-    assert started == [3, 16]  # a pipe's length is not known ahead
+    assert [n for _, n in started] == [3, 16]  # a pipe's length is not known ahead
 
 
 def test_threads_when_called_from_a_thread(tmp_path, small_chunks):
