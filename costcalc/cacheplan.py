@@ -17,6 +17,15 @@ it writes, by the model's ``caching:`` rule from the tables (:mod:`costcalc.cata
   Requests without breakpoints cache nothing. A planned conversation (``--turns``)
   has no requests: it assumes the application marks, on each call, the part the
   next call reuses, and the last call writes nothing.
+- ``explicit`` with ``implicit: last_message`` (OpenAI's GPT-5.6 family): as
+  above at ``prompt_cache_breakpoint`` marks, plus a breakpoint of the
+  provider's own at the end of the last message that is not the assistant's
+  (unless ``prompt_cache_options.mode`` is ``explicit``); the latest marks are
+  kept (four writes in all), a call reads a prefix written at any earlier
+  breakpoint (no look-back limit), and a ttl does not change the write price.
+  A prefix is matched only where a breakpoint wrote it: a shared system prompt
+  followed by different messages is read only if a mark ends it. In a planned
+  conversation the last call writes too.
 - Across units (``--calls N --per P``): when units reach the provider on average
   at most the cache's lifetime (``ttl_s``) apart, the first call of each unit
   reads the head every unit shares (tools, output schema and system prompt; for
@@ -86,15 +95,16 @@ def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CacheP
         uses = _automatic(rule, calls)
         if any(b.ttl is not None for c in calls for b in c.blocks):
             notes.append(
-                f"note: cache_control breakpoints are ignored on {entry.provider}'s models: "
-                f"{entry.provider} caches prefixes on its own"
+                f"note: cache breakpoints are ignored on {entry.provider}'s models that cache "
+                f"prefixes on their own: {entry.provider} decides"
             )
     elif workload.unit is Unit.TURNS:
         uses = _assumed(rule, calls)
     else:
         uses = _breakpoints(entry, rule, calls, workload.cache_ttl, notes)
         if (
-            not any(u.cached or u.written for u in uses)
+            not rule.implicit
+            and not any(u.cached or u.written for u in uses)
             and (len(calls) > 1 or workload.volume is not None)
             and any(c.blocks for c in calls)  # request bodies, not plain text
             and not any(b.ttl is not None for c in calls for b in c.blocks)
@@ -131,16 +141,28 @@ def _assumed(rule: Caching, calls: Sequence[Call]) -> list[CacheUse]:
     uses = []
     for k, call in enumerate(calls):
         cached = rule.cacheable(min(call.prefix_tokens, call.input_tokens))
-        reused = calls[k + 1].prefix_tokens if k + 1 < len(calls) else 0
+        # the last call writes nothing, but where the cache places its own breakpoint
+        last = call.input_tokens if rule.implicit else 0
+        reused = calls[k + 1].prefix_tokens if k + 1 < len(calls) else last
         target = rule.cacheable(min(reused, call.input_tokens))
         uses.append(CacheUse(cached, max(0, target - cached)))
     return uses
 
 
 def _valid_breakpoints(rule: Caching, blocks: tuple[Block, ...]) -> tuple[list[int], int]:
-    """(the breakpoints that cache something, how many the request marks)."""
+    """(the breakpoints that cache something, how many the request marks).
+
+    Anthropic prices the first four marked (it refuses more). A cache with its own
+    breakpoint (``implicit``) writes that one and the latest marked, four in all.
+    """
     marked = [i for i, b in enumerate(blocks) if b.ttl is not None]
-    return [i for i in marked[:MAX_BREAKPOINTS] if rule.cacheable(blocks[i].end)], len(marked)
+    if rule.implicit:
+        own = [i for i, b in enumerate(blocks) if b.implicit]
+        room = MAX_BREAKPOINTS - len(own)
+        points = sorted({*own, *(marked[len(marked) - room :] if room > 0 else [])})
+    else:
+        points = marked[:MAX_BREAKPOINTS]
+    return [i for i in points if rule.cacheable(blocks[i].end)], len(marked)
 
 
 def _breakpoints(
@@ -152,30 +174,45 @@ def _breakpoints(
     for call in calls:
         blocks = call.blocks
         valid, marked = _valid_breakpoints(rule, blocks)
-        if marked > MAX_BREAKPOINTS:
+        own = sum(1 for b in blocks if b.implicit) if rule.implicit else 0
+        room = MAX_BREAKPOINTS - own
+        if marked > room:
             over.append((call.label or "a request", marked))
         if not valid:
             uses.append(CacheUse())
             continue
         read = 0
         for i in range(len(blocks) - 1, -1, -1):
-            if blocks[i].key in written and any(i <= j <= i + LOOK_BACK for j in valid):
+            # Anthropic looks back 20 blocks from a breakpoint; an implicit cache anywhere
+            if blocks[i].key in written and (
+                rule.implicit or any(i <= j <= i + LOOK_BACK for j in valid)
+            ):
                 read = blocks[i].end
                 break
         end = blocks[valid[-1]].end
-        ttls = {_ttl(blocks[j].ttl, default) for j in valid if blocks[j].end > read}
-        ttl = CacheTTL.ONE_HOUR if CacheTTL.ONE_HOUR in ttls else CacheTTL.FIVE_MINUTES
-        uses.append(CacheUse(read, max(0, end - read), ttl if ttls else None))
+        ttl: CacheTTL | None = None  # an implicit cache's writes cost the same at every ttl
+        if not rule.implicit:
+            ttls = {_ttl(blocks[j].ttl, default) for j in valid if blocks[j].end > read}
+            ttl = CacheTTL.ONE_HOUR if CacheTTL.ONE_HOUR in ttls else CacheTTL.FIVE_MINUTES
+            ttl = ttl if ttls else None
+        uses.append(CacheUse(read, max(0, end - read), ttl))
         written.update(blocks[j].key for j in valid)
     if over:
         label, marked = over[0]
         n = len(over) - 1
         more = f" (and {n} more request{'s' if n > 1 else ''})" if n else ""
-        notes.append(
-            f"note: {label} marks {marked} cache_control breakpoints{more}; "
-            f"{entry.provider} accepts at most {MAX_BREAKPOINTS} and would refuse it: "
-            f"the first {MAX_BREAKPOINTS} are priced"
-        )
+        if rule.implicit:
+            notes.append(
+                f"note: {label} marks {marked} prompt_cache_breakpoints{more}; "
+                f"{entry.provider} writes at most {MAX_BREAKPOINTS} a request, its own at the "
+                "last message included: the latest are priced"
+            )
+        else:
+            notes.append(
+                f"note: {label} marks {marked} cache_control breakpoints{more}; "
+                f"{entry.provider} accepts at most {MAX_BREAKPOINTS} and would refuse it: "
+                f"the first {MAX_BREAKPOINTS} are priced"
+            )
     return uses
 
 
@@ -207,12 +244,14 @@ def _across(
         valid, _ = _valid_breakpoints(rule, calls[0].blocks)
         points = [calls[0].blocks[j] for j in valid if j < len(head)]
         prefix = points[-1].end if points else 0
-        ttl = _ttl(points[-1].ttl, wl.cache_ttl) if points else wl.cache_ttl
+        ttl = wl.cache_ttl
+        if points and not rule.implicit:
+            ttl = _ttl(points[-1].ttl, wl.cache_ttl)
     else:
         prefix = rule.cacheable(head[-1].end) if head else 0
         ttl = wl.cache_ttl
     ttl_s = rule.ttl_s
-    if explicit and ttl_s is not None:
+    if explicit and not rule.implicit and ttl_s is not None:  # Anthropic: 5 minutes or 1 hour
         ttl_s = TTL_SECONDS[ttl]
     head_tokens = head[-1].end if head else 0
     billed = Decimal(volume.calls) * (1 - Decimal(volume.response_cache_hit))
@@ -220,7 +259,8 @@ def _across(
     if not prefix:
         why = "no shared head (tools or system prompt) long enough to cache"
         if explicit and head and wl.unit is not Unit.TURNS:
-            why = "no cache_control breakpoint in the shared head (tools or system prompt)"
+            marker = "prompt_cache_breakpoint" if rule.implicit else "cache_control breakpoint"
+            why = f"no {marker} in the shared head (tools or system prompt)"
         return Across(False, 0, gap, ttl_s, why, head_tokens)
     if ttl_s is None:
         return Across(

@@ -141,8 +141,8 @@ def test_breakpoints_are_ignored_where_the_provider_caches_on_its_own():
     assert unit.total.cost.total == D("0.01964")
     assert unit.uncached_usd == D("0.027")
     assert unit.cache.notes == (
-        "note: cache_control breakpoints are ignored on openai's models: openai caches "
-        "prefixes on its own",
+        "note: cache breakpoints are ignored on openai's models that cache prefixes on their "
+        "own: openai decides",
     )
 
 
@@ -239,6 +239,98 @@ def test_across_units_anthropic_reads_only_up_to_a_breakpoint_in_the_head():
     unit = total(SONNET, wl, calls)  # the only breakpoint is on the message, not the head
     assert not unit.cache.across.applies
     assert "no cache_control breakpoint in the shared head" in unit.cache.across.why
+
+
+# ------------------------------------------------------------- OpenAI GPT-5.6: its own breakpoint
+
+GPT56 = CATALOG.resolve("gpt-5.6")  # input $4, cache read $0.40, cache write $5, output $20
+
+
+def line56(n: int, *, marked: bool, implicit: bool = True) -> Call:
+    """A task line on gpt-5.6: the shared 3,000-token system block (a prompt_cache_breakpoint
+    if ``marked``), then the line's own 200-token user message, where OpenAI places its own
+    breakpoint unless the request turns that off."""
+    sys_block = Block(hash(("system", 3000)), 3000, "" if marked else None, True)
+    user_block = Block(hash((sys_block.key, "user", n)), 3200, None, implicit=implicit)
+    return Call(3200, blocks=(sys_block, user_block), label=f"f.jsonl:{n}")
+
+
+def test_gpt_5_6_writes_every_request_up_to_its_last_message():
+    wl, calls = task(line56(n, marked=False) for n in (1, 2, 3))
+    unit = total(GPT56, wl, calls)
+    # no line reads: the prefix each wrote ends at its own message, which no other line sends
+    # each line: 3,200 written x 5 + 100 x 20 = 18,000
+    assert [
+        (p.estimate.cached_input_tokens, p.estimate.cache_write_tokens) for p in unit.parts
+    ] == [(0, 3200)] * 3
+    assert unit.total.cost.total == D("0.054")
+
+
+def test_gpt_5_6_reads_a_marked_system_prompt_and_writes_the_rest():
+    wl, calls = task(line56(n, marked=True) for n in (1, 2, 3))
+    unit = total(GPT56, wl, calls)
+    # line 1: 3,200 written x 5 + 2,000 = 18,000
+    # lines 2, 3: 3,000 read x 0.40 + 200 written x 5 + 2,000 = 4,200 each
+    assert [p.estimate.cost.total for p in unit.parts] == [D("0.018"), D("0.0042"), D("0.0042")]
+    assert unit.total.cost.total == D("0.0264")
+
+
+def test_gpt_5_6_with_its_own_breakpoint_turned_off_writes_only_the_marks():
+    wl, calls = task(line56(n, marked=True, implicit=False) for n in (1, 2, 3))
+    unit = total(GPT56, wl, calls)
+    # line 1: 3,000 written x 5 + 200 x 4 + 2,000 = 17,800
+    # lines 2, 3: 3,000 read x 0.40 + 200 x 4 + 2,000 = 4,000 each
+    assert unit.total.cost.total == D("0.0258")
+    assert unit.cache.notes == ()
+
+
+def test_gpt_5_6_keeps_the_latest_breakpoints_and_reads_without_a_look_back_limit():
+    blocks = tuple(Block(hash(("b", i)), 1100 * (i + 1), "", True) for i in range(6))
+    blocks = (*blocks[:-1], blocks[-1]._replace(implicit=True))
+    wl = Workload(unit=Unit.TASK, output=OutputSpec(0))
+    cache = plan(
+        GPT56, wl, (Call(6600, blocks=blocks, label="f.json:1"), Call(6600, blocks=blocks))
+    )
+    # its own breakpoint and the latest three marks (blocks 3-5): all 6,600 tokens written
+    assert [(u.cached, u.written) for u in cache.uses] == [(0, 6600), (6600, 0)]
+    assert cache.notes == (
+        "note: f.json:1 marks 6 prompt_cache_breakpoints (and 1 more request); openai writes "
+        "at most 4 a request, its own at the last message included: the latest are priced",
+    )
+    # a later request that shares only the first block reads it only if a breakpoint wrote
+    # it: here none did (block 0 was not among the latest marks)
+    other = (blocks[0], Block(hash(("other",)), 2000, None, implicit=True))
+    cache = plan(GPT56, wl, (Call(6600, blocks=blocks), Call(2000, blocks=other)))
+    assert cache.uses[1].cached == 0
+
+
+def test_gpt_5_6_reads_a_prefix_written_more_than_20_blocks_back():
+    head = Block(hash("head"), 2000, "", True)
+    first = (head, Block(hash((head.key, "q")), 2100, None, implicit=True))
+    tail = tuple(Block(hash(("t", i)), 2100 + 10 * i, None) for i in range(1, 26))
+    later = (head._replace(ttl=None), *tail[:-1], tail[-1]._replace(implicit=True))
+    wl = Workload(unit=Unit.TASK, output=OutputSpec(0))
+    calls = (Call(2100, blocks=first), Call(2350, blocks=later))
+    # OpenAI matches at any earlier breakpoint: the 2,000-token head is read
+    assert plan(GPT56, wl, calls).uses[1].cached == 2000
+    # Anthropic looks back 20 blocks from a breakpoint: 25 blocks back is too far
+    marked = (head._replace(ttl=None), *tail[:-1], tail[-1]._replace(ttl=""))
+    assert (
+        plan(SONNET, wl, (Call(2100, blocks=first), Call(2350, blocks=marked))).uses[1].cached == 0
+    )
+
+
+def test_gpt_5_6_reads_a_marked_head_across_units_for_30_minutes():
+    volume = Volume(100, Per.DAY)  # a unit every 14.4 minutes: within 30
+    wl, calls = task([line56(1, marked=True)], volume=volume, unit=Unit.CALL)
+    unit = total(GPT56, wl, calls)
+    # 3,000 read x 0.40 + 200 written x 5 + 2,000 = 4,200
+    assert unit.cache.across.applies and unit.cache.across.ttl_s == 1800
+    assert unit.total.cost.total == D("0.0042")
+    wl, calls = task([line56(1, marked=False)], volume=volume, unit=Unit.CALL)
+    unit = total(GPT56, wl, calls)
+    assert not unit.cache.across.applies
+    assert "no prompt_cache_breakpoint in the shared head" in unit.cache.across.why
 
 
 # ------------------------------------------------------------- laws

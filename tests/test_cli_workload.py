@@ -352,7 +352,7 @@ def test_anthropic_breakpoints_in_a_batch_file_are_written_once_then_read(tmp_pa
     gpt = _rows(out, "openai/gpt-4o")
     assert gpt[0]["cached_input_tokens"] == 0
     assert gpt[1]["cached_input_tokens"] > 1024 and gpt[1]["cached_input_tokens"] % 128 == 0
-    assert "note: cache_control breakpoints are ignored on openai's models" in result.stderr
+    assert "note: cache breakpoints are ignored on openai's models that cache" in result.stderr
 
 
 def test_a_batch_file_without_breakpoints_is_not_cached_on_anthropic(tmp_path):

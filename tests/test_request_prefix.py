@@ -79,6 +79,51 @@ def test_a_cache_control_that_is_not_an_object_is_a_warning_and_no_breakpoint():
     assert not any("sk-secret-value" in w for w in request.warnings)
 
 
+def openai_body(*, mark_system=False, ttl=None, options=None, responses=False, tail=()):
+    mark = {"prompt_cache_breakpoint": {"mode": "explicit", **({"ttl": ttl} if ttl else {})}}
+    system = {"type": "input_text" if responses else "text", "text": SYSTEM}
+    if mark_system:
+        system.update(mark)
+    user = {"role": "user", "content": [{"type": "input_text", "text": "Is clause 4 valid?"}]}
+    turns = [{"role": "system", "content": [system]}, user, *tail]
+    body = {"model": "gpt-5.6", ("input" if responses else "messages"): turns}
+    if options is not None:
+        body["prompt_cache_options"] = options
+    return body
+
+
+def test_openai_breakpoints_and_the_request_s_cache_options_are_read():
+    for responses in (False, True):
+        request = parse(openai_body(mark_system=True, ttl="12h", responses=responses))
+        part = request.messages[0].parts[0]
+        assert (part.cache, part.cache_ttl) == (True, "12h")
+        assert request.cache_implicit and not request.warnings
+        request = parse(openai_body(options={"mode": "explicit"}, responses=responses))
+        assert not request.cache_implicit and not request.warnings
+
+
+def test_a_bad_openai_breakpoint_is_a_warning_never_an_echo():
+    body = openai_body(mark_system=True, ttl="5 days")
+    request = parse(body)
+    assert request.messages[0].parts[0].cache_ttl is None  # the request's own ttl instead
+    (warning,) = request.warnings
+    assert "prompt_cache_breakpoint.ttl" in warning and "5 days" not in warning
+    body["messages"][0]["content"][0]["prompt_cache_breakpoint"] = "secret-ish text"
+    request = parse(body)
+    assert not request.messages[0].parts[0].cache
+    assert "expected an object" in request.warnings[0] and "secret" not in request.warnings[0]
+
+
+def test_the_provider_s_own_breakpoint_goes_after_the_last_message_not_the_assistant_s():
+    found, _ = profile(openai_body(), "gpt-5.6")
+    assert [b.implicit for b in found] == [False, True]  # system message, user message
+    reply = {"role": "assistant", "content": "Partly."}
+    found, _ = profile(openai_body(tail=(reply,)), "gpt-5.6")
+    assert [b.implicit for b in found] == [False, True, False]
+    found, _ = profile(openai_body(options={"mode": "explicit"}), "gpt-5.6")
+    assert not any(b.implicit for b in found)
+
+
 def test_blocks_come_in_cache_order_tools_system_messages():
     found, total = profile(anthropic_body("Is clause 4 valid?", tool_cache=True))
     # the tool, the tool-use system prompt, the system block, the message's text block

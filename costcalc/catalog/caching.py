@@ -11,7 +11,11 @@ is where the rule is published. ``ttl_s`` is how long a cached prefix lives
 unused, in seconds, where the provider publishes it (the shortest figure it
 gives: OpenAI 5-10 minutes -> 300; Anthropic's default 5 minutes -> 300, its
 1-hour writes live 3,600); without it costcalc never assumes a prefix
-survives between units of work. A model's section replaces the file's whole.
+survives between units of work. ``implicit: last_message`` (explicit mode;
+OpenAI's GPT-5.6 family) says the provider also places a breakpoint of its own
+at the end of the request's last message unless the request turns it off,
+keeps a request's latest breakpoints, and matches a prefix written at any
+earlier breakpoint. A model's section replaces the file's whole.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from costcalc.catalog.yamlsrc import Map
 
 MODES = ("automatic", "explicit", "none")
 WRITES = ("input", "cache_write")
-CACHING_KEYS = ("mode", "min_tokens", "granularity", "writes", "ttl_s", "source")
+IMPLICIT = ("last_message",)
+CACHING_KEYS = ("mode", "min_tokens", "granularity", "writes", "ttl_s", "implicit", "source")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Caching:
     writes: str = "input"  # one of WRITES
     source: str | None = None
     ttl_s: int | None = None  # how long a cached prefix lives unused; None: not published
+    implicit: str | None = None  # explicit mode: "last_message" (OpenAI's own breakpoint too)
 
     def cacheable(self, prefix_tokens: int) -> int:
         """How much of a prefix of ``prefix_tokens`` the provider can serve from its cache."""
@@ -53,7 +59,7 @@ def caching_of(m: Map, key_path: str, default: Caching | None, chk: Checker) -> 
     before = len(chk.problems)
     chk.known_keys(c, CACHING_KEYS, at)
     values = {}
-    for key, allowed in (("mode", MODES), ("writes", WRITES)):
+    for key, allowed in (("mode", MODES), ("writes", WRITES), ("implicit", IMPLICIT)):
         if key in c and c[key] not in allowed:
             chk.add(
                 c.where(key),
@@ -62,6 +68,8 @@ def caching_of(m: Map, key_path: str, default: Caching | None, chk: Checker) -> 
             )
         elif key in c:
             values[key] = c[key]
+    if "implicit" in values and c.get("mode") != "explicit":
+        chk.add(c.where("implicit"), f"{at}.implicit", "only an explicit cache has one")
     if "mode" not in c:
         chk.add(c.line, f"{at}.mode", f"missing (one of {', '.join(MODES)})")
     for key in ("min_tokens", "granularity", "ttl_s"):

@@ -56,8 +56,8 @@ class Part:
     media: Media | None = None
     name: str | None = None  # tool name (tool calls), file name (documents)
     parts: tuple[Part, ...] = ()
-    cache: bool = False  # a cache breakpoint (Anthropic cache_control) ends here
-    cache_ttl: str | None = None  # the breakpoint's own ttl ("5m" or "1h"); None: the default
+    cache: bool = False  # a cache breakpoint ends here (cache_control, prompt_cache_breakpoint)
+    cache_ttl: str | None = None  # its own ttl ("5m", "1h"; "30m", "12h"); None: the default
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,9 @@ class Request:
     text: str | None = None
     label: str | None = None  # a batch line's custom_id / key
     warnings: tuple[str, ...] = ()
+    # a cache that places its own breakpoint at the last message may (OpenAI's
+    # prompt_cache_options mode "explicit" turns that off)
+    cache_implicit: bool = True
 
     @property
     def where(self) -> str:

@@ -6,6 +6,7 @@ Also a bare JSON list of messages, the shape ``--format chat`` has always read.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from costcalc.request.model import Location, Media, Message, Part, PartKind, Request, ToolDef
 from costcalc.request.reader import Reader, join
@@ -19,7 +20,7 @@ SETTINGS = {
     "top_logprobs", "user", "seed", "parallel_tool_calls", "store", "metadata",
     "reasoning_effort", "service_tier", "modalities", "audio", "prediction", "verbosity",
     "web_search_options", "prompt_cache_key", "prompt_cache_retention", "safety_identifier",
-    "function_call",
+    "function_call", "prompt_cache_options",
 }  # fmt: skip
 CONTENT = {"messages", "tools", "tool_choice", "functions", "response_format"}
 MESSAGE_KEYS = {"role", "content", "name", "tool_calls", "tool_call_id", "function_call",
@@ -58,6 +59,7 @@ def parse(data: object, location: Location) -> tuple[Request, ...]:
             model=model if isinstance(model, str) else None,
             max_output_tokens=r.whole(max_out, key),
             warnings=tuple(r.warnings),
+            cache_implicit=cache_implicit(body),
         ),
     )
 
@@ -100,8 +102,37 @@ def content_parts(r: Reader, content: object, path: str):
     return r.parts(content, path, content_part)
 
 
+BREAKPOINT_TTLS = ("30m", "12h")  # the prompt_cache_breakpoint ttl values OpenAI accepts
+
+
+def with_breakpoint(r: Reader, p: dict, at: str, part: Part) -> Part:
+    """``part`` with the ``prompt_cache_breakpoint`` its content block carries, if any."""
+    if "prompt_cache_breakpoint" not in p:
+        return part
+    value = p["prompt_cache_breakpoint"]
+    where = join(at, "prompt_cache_breakpoint")
+    if not isinstance(value, dict):
+        r.warn(where, "expected an object; no breakpoint is assumed here")
+        return part
+    ttl = value.get("ttl")
+    if ttl is not None and ttl not in BREAKPOINT_TTLS:
+        r.warn(join(where, "ttl"), 'expected "30m" or "12h"; the request\'s ttl is assumed')
+        ttl = None
+    return replace(part, cache=True, cache_ttl=ttl)
+
+
+def cache_implicit(body: dict) -> bool:
+    """False when the body turns off the provider's own breakpoint at the last message."""
+    options = body.get("prompt_cache_options")
+    return not (isinstance(options, dict) and options.get("mode") == "explicit")
+
+
 def content_part(r: Reader, item: object, at: str) -> Part:
     p = r.obj(item, at)
+    return with_breakpoint(r, p, at, _content_part(r, p, at))
+
+
+def _content_part(r: Reader, p: dict, at: str) -> Part:
     kind = p.get("type")
     if kind in ("text", "input_text", "output_text"):
         return Part(PartKind.TEXT, at, r.text(p.get("text"), join(at, "text")))

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from costcalc.request.model import Location, Media, Message, Part, PartKind, Request, ToolDef
-from costcalc.request.openai_chat import content_part, file_part, function_def, image_media
+from costcalc.request.openai_chat import (
+    cache_implicit,
+    content_part,
+    file_part,
+    function_def,
+    image_media,
+    with_breakpoint,
+)
 from costcalc.request.reader import Reader, join
 
 NAME = "openai-responses"
@@ -11,7 +18,7 @@ NAME = "openai-responses"
 SETTINGS = {
     "model", "max_output_tokens", "temperature", "top_p", "stream", "stream_options", "store",
     "metadata", "user", "reasoning", "service_tier", "previous_response_id", "include",
-    "truncation", "parallel_tool_calls", "background", "prompt_cache_key",
+    "truncation", "parallel_tool_calls", "background", "prompt_cache_key", "prompt_cache_options",
     "prompt_cache_retention", "safety_identifier", "max_tool_calls", "top_logprobs",
     "conversation", "prompt",
 }  # fmt: skip
@@ -58,6 +65,7 @@ def parse(data: object, location: Location) -> tuple[Request, ...]:
             model=model if isinstance(model, str) else None,
             max_output_tokens=r.whole(body.get("max_output_tokens"), "max_output_tokens"),
             warnings=tuple(r.warnings),
+            cache_implicit=cache_implicit(body),
         ),
     )
 
@@ -105,13 +113,15 @@ def _content(r: Reader, content: object, path: str):
             url = p.get("image_url")
             if isinstance(url, str):
                 spec = {"url": url, "detail": p.get("detail")}
-                yield Part(PartKind.IMAGE, at, media=image_media(r, spec, join(at, "image_url")))
+                part = Part(PartKind.IMAGE, at, media=image_media(r, spec, join(at, "image_url")))
             else:
-                yield Part(PartKind.IMAGE, at, media=Media(url="file id", detail=p.get("detail")))
+                part = Part(PartKind.IMAGE, at, media=Media(url="file id", detail=p.get("detail")))
+            yield with_breakpoint(r, p, at, part)
         elif kind == "input_file" and isinstance(p.get("file_url"), str):
-            yield Part(PartKind.DOCUMENT, at, media=Media(url="remote"))
+            yield with_breakpoint(r, p, at, Part(PartKind.DOCUMENT, at, media=Media(url="remote")))
         elif kind == "input_file":
-            yield file_part(r, p, at, p.get("file_data"), p.get("file_id"))
+            part = file_part(r, p, at, p.get("file_data"), p.get("file_id"))
+            yield with_breakpoint(r, p, at, part)
         else:
             yield content_part(r, p, at)
 

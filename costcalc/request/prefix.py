@@ -10,9 +10,11 @@ output schema and the tool-use system prompt go with the tools); OpenAI's
 prompt-caching guide names the same cacheable parts. What follows the last
 message (OpenAI's reply priming) is never cached.
 
-A block also says whether an Anthropic ``cache_control`` breakpoint ends it,
-and with which ``ttl``. The tokens come from the count itself (the tally's
-marks, :mod:`costcalc.request.billing`), so nothing is counted twice.
+A block also says whether a breakpoint the request marks ends it (Anthropic's
+``cache_control``, OpenAI's ``prompt_cache_breakpoint``), with which ``ttl``,
+and whether a cache that places its own breakpoint would put it there. The
+tokens come from the count itself (the tally's marks,
+:mod:`costcalc.request.billing`), so nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ DEFAULT_TTL = ""  # a breakpoint without its own ttl: the default (5 minutes, or
 class Block(NamedTuple):
     key: int  # the identity of the request up to and including this block
     end: int  # the model's tokens from the request's start through this block
-    ttl: str | None  # a cache_control breakpoint ends here: "5m", "1h" or DEFAULT_TTL
+    ttl: str | None  # a marked breakpoint ends here: its ttl ("5m", "30m", ...) or DEFAULT_TTL
     head: bool = False  # tools, output schema or system prompt (not a message)
     text: int = 0  # the stand-in encoding's tokens through this block (end = scale(text) + fixed)
     fixed: int = 0  # the model's own tokens through this block, by published rules
+    # a cache that places its own breakpoint puts it here: the end of the last message
+    # not from the assistant, unless the request turns that off (Request.cache_implicit)
+    implicit: bool = False
 
 
 def _part_id(part: Part) -> tuple:
@@ -114,6 +119,7 @@ def blocks(request: Request, count: RequestCount, scale) -> tuple[Block, ...]:
     out: list[Block] = []
     key, text, fixed = 0, 0, 0
     head = True  # still in the head: tools, output schema, system prompt
+    last = None  # the block that ends the last message not from the assistant
     for rank, _, segment, text_n, fixed_n in segments:
         ident, ttl = _describe(request, segment)
         if not text_n and not fixed_n and ttl is None:
@@ -122,7 +128,15 @@ def blocks(request: Request, count: RequestCount, scale) -> tuple[Block, ...]:
         text += text_n
         fixed += fixed_n
         head = head and (rank < HEAD or _instructions(request, segment))
+        if segment == TEXT or (
+            isinstance(segment, tuple)
+            and segment[0] in ("message", "part")
+            and request.messages[segment[1]].role != "assistant"
+        ):
+            last = len(out)
         out.append(Block(key, scale(text) + fixed, ttl, head, text, fixed))
+    if last is not None and request.cache_implicit:
+        out[last] = out[last]._replace(implicit=True)
     return tuple(out)
 
 
