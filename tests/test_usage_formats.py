@@ -7,6 +7,7 @@ bundled tables); costs are in USD, tokens x price per 1M.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sqlite3
 from decimal import Decimal
 
@@ -223,3 +224,26 @@ def test_what_if_across_tokenizer_families(tmp_path, catalog):
     assert to_mini.cost == D("0.00024")
     assert to_mini.current == D("0.004") and to_mini.saving == D("0.00376")
     assert to_mini.by_month == {"2025-11": (D("0.004"), D("0.00024"))}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_openai_cache_writes_are_priced_at_the_cache_write_price(tmp_path, catalog, engine):
+    log = tmp_path / "o.jsonl"
+    chat = {
+        "prompt_tokens": 5000,
+        "completion_tokens": 100,
+        "prompt_tokens_details": {"cached_tokens": 1000, "cache_write_tokens": 3000},
+    }
+    responses = {
+        "input_tokens": 5000,
+        "output_tokens": 100,
+        "input_tokens_details": {"cached_tokens": 1000, "cache_write_tokens": 3000},
+    }
+    log.write_text("".join(
+        json.dumps({"model": "gpt-5.6", "created": 1793500000, "usage": u}) + "\n"
+        for u in (chat, responses)
+    ))  # fmt: skip
+    report = run([log], catalog, engine)
+    # each: 1,000 x 4 + 1,000 x 0.40 + 3,000 x 5 + 100 x 20 = 21,400
+    assert report.total.cost == D("0.0428")
+    assert report.total.cache_write == 6000

@@ -43,6 +43,13 @@ _OPENAI_FIELDS = {
     "cached": (
         _p("usage.prompt_tokens_details.cached_tokens", "usage.input_tokens_details.cached_tokens"),
     ),
+    # GPT-5.6 and later bill cache writes (part of the input, like reads)
+    "write_5m": (
+        _p(
+            "usage.prompt_tokens_details.cache_write_tokens",
+            "usage.input_tokens_details.cache_write_tokens",
+        ),
+    ),
     "output": (_p("usage.completion_tokens", "usage.output_tokens"),),
     "reasoning": (
         _p(
