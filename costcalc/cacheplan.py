@@ -7,8 +7,9 @@ it writes, by the model's ``caching:`` rule from the tables (:mod:`costcalc.cata
   call before it sent), as far as the rule's minimum and granularity allow.
   Writes cost what the table says (``writes: input``: nothing extra).
   ``cache_control`` breakpoints are ignored: the provider decides.
-- ``explicit`` (Anthropic): only at ``cache_control`` breakpoints in the
-  requests, at most 4 per request; a breakpoint whose prefix is shorter than the
+- ``explicit`` (Anthropic; Claude on Bedrock and Vertex AI): only at ``cache_control``
+  breakpoints in the requests, at most 4 per request (Bedrock's best-effort implicit
+  caching is not assumed); a breakpoint whose prefix is shorter than the
   rule's minimum caches nothing. Call k reads the longest prefix an earlier call
   wrote at a breakpoint, where call k has a breakpoint at it or at most 20 blocks
   after it (Anthropic's look-back); it writes from there to its last breakpoint,
@@ -110,8 +111,9 @@ def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CacheP
             and not any(b.ttl is not None for c in calls for b in c.blocks)
         ):
             notes.append(
-                f"note: the requests mark no cache_control breakpoints, and {entry.provider} "
-                f"caches only at them: its models are priced without prompt caching"
+                f"note: the requests mark no cache_control breakpoints, and costcalc counts "
+                f"{entry.provider}'s prompt cache only at them: its models are priced without "
+                f"prompt caching"
             )
     across = _across(entry, rule, workload, calls, uses)
     if across is not None and across.applies:

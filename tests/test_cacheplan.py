@@ -88,8 +88,8 @@ def test_requests_without_breakpoints_cache_nothing_on_anthropic_and_say_so():
     unit = total(SONNET, wl, calls)
     assert unit.total.cost.total == D("0.0333")
     assert unit.cache.notes == (
-        "note: the requests mark no cache_control breakpoints, and anthropic caches only at "
-        "them: its models are priced without prompt caching",
+        "note: the requests mark no cache_control breakpoints, and costcalc counts anthropic's "
+        "prompt cache only at them: its models are priced without prompt caching",
     )
 
 
@@ -154,6 +154,101 @@ def test_batch_mode_says_what_it_assumes_about_cache_hits():
     # line 2: 3,000 x 0.15 + 300 + 750 = 1,500
     assert unit.total.cost.total == D("0.008175")
     assert any("best-effort" in n for n in unit.cache.notes)
+
+
+# ------------------------------------------------------- Claude on Bedrock and Vertex AI
+
+# Each Claude entry of pricing/bedrock.yaml and pricing/vertex.yaml carries the explicit rule
+# (cache_control breakpoints, at most 4, a 5-minute entry) with its host's minimum; the other
+# models of those files carry none. Prices (USD per 1M tokens) from those tables:
+# - global.anthropic.claude-sonnet-4-6 and vertex_ai/claude-sonnet-4-6: input $3, cache read
+#   $0.30, 5-minute write $3.75, 1-hour write $6, output $15 (as Anthropic's); minimum 1,024
+# - us.anthropic.claude-sonnet-4-6 (geographic, 10% more): $3.30, $0.33, $4.125, $6.60, $16.50
+# - vertex_ai/claude-opus-5-5: $4, read $0.20, write $5, output $20; minimum 512
+# - anthropic.claude-haiku-4-5-20251001-v1:0 (in-Region): $1.10, output $5.50; minimum 4,096
+BEDROCK_SONNET = CATALOG.resolve("global.anthropic.claude-sonnet-4-6")
+BEDROCK_US_SONNET = CATALOG.resolve("us.anthropic.claude-sonnet-4-6")
+BEDROCK_HAIKU = CATALOG.resolve("anthropic.claude-haiku-4-5-20251001-v1:0")
+VERTEX_SONNET = CATALOG.resolve("vertex_ai/claude-sonnet-4-6")
+VERTEX_OPUS = CATALOG.resolve("vertex_ai/claude-opus-5-5")
+
+
+@pytest.mark.parametrize("entry", [BEDROCK_SONNET, VERTEX_SONNET], ids=["bedrock", "vertex"])
+def test_claude_on_bedrock_and_vertex_writes_a_breakpoint_once_then_reads_it(entry):
+    wl, calls = task(line(n) for n in (1, 2, 3))
+    unit = total(entry, wl, calls)
+    # as on Anthropic: 3,000 x 3.75 + 200 x 3 + 100 x 15 = 13,350, then 3,000 x 0.30 + 600
+    # + 1,500 = 3,000 twice
+    assert [p.estimate.cost.total for p in unit.parts] == [D("0.01335"), D("0.003"), D("0.003")]
+    assert unit.total.cost.total == D("0.01935")
+    assert unit.uncached_usd == D("0.0333")
+    assert unit.cache.notes == ()
+
+
+def test_a_geographic_bedrock_id_caches_at_its_own_prices():
+    wl, calls = task(line(n) for n in (1, 2, 3))
+    unit = total(BEDROCK_US_SONNET, wl, calls)
+    # 3,000 x 4.125 + 200 x 3.30 + 100 x 16.50 = 12,375 + 660 + 1,650 = 14,685
+    # 3,000 x 0.33 + 660 + 1,650 = 3,300 twice
+    assert [p.estimate.cost.total for p in unit.parts] == [
+        D("0.014685"),
+        D("0.0033"),
+        D("0.0033"),
+    ]
+    assert unit.total.cost.total == D("0.021285")
+    # without caching: 3 x (3,200 x 3.30 + 1,650) = 36,630
+    assert unit.uncached_usd == D("0.03663")
+    wl, calls = task(line(n, ttl="1h") for n in (1, 2, 3))
+    # a 1-hour breakpoint: 3,000 x 6.60 + 660 + 1,650 = 22,110, then 3,300 twice
+    assert total(BEDROCK_US_SONNET, wl, calls).total.cost.total == D("0.02871")
+
+
+def test_each_claude_entry_has_its_hosts_minimum():
+    # a 1,000-token system prompt: over Opus 5.5's 512-token minimum on Vertex AI, under
+    # Sonnet 4.6's 1,024
+    wl, calls = task(line(n, system=1000) for n in (1, 2, 3))
+    opus = total(VERTEX_OPUS, wl, calls)
+    # 1,000 x 5 + 200 x 4 + 100 x 20 = 7,800, then 1,000 x 0.20 + 800 + 2,000 = 3,000 twice
+    assert opus.total.cost.total == D("0.0138")
+    sonnet = total(VERTEX_SONNET, wl, calls)
+    assert sonnet.total.cached_input_tokens == sonnet.total.cache_write_tokens == 0
+    # Haiku 4.5 on Bedrock: 4,096 tokens a checkpoint, so the 3,000-token prompt is not cached
+    wl, calls = task(line(n) for n in (1, 2, 3))
+    haiku = total(BEDROCK_HAIKU, wl, calls)
+    assert haiku.total.cached_input_tokens == haiku.total.cache_write_tokens == 0
+    # 3 x (3,200 x 1.10 + 100 x 5.50) = 3 x 4,070 = 12,210
+    assert haiku.total.cost.total == haiku.uncached_usd == D("0.01221")
+
+
+@pytest.mark.parametrize(
+    ("model", "cost"),
+    [
+        # 3 x (3,200 x 0.80 + 100 x 3.20) = 8,640: Nova has a cached price but no rule
+        ("amazon.nova-pro-v1:0", D("0.00864")),
+        # 3 x (3,200 x 0.24 + 100 x 0.97) = 2,595
+        ("meta.llama4-maverick-17b-instruct-v1:0", D("0.002595")),
+        # 3 x (3,200 x 0.75 + 100 x 3.75) = 8,325: Gemini on Vertex AI has no rule either
+        ("vertex_ai/gemini-3.8-flash", D("0.008325")),
+    ],
+)
+def test_the_other_models_of_those_tables_are_priced_without_caching(model, cost):
+    entry = CATALOG.resolve(model)
+    assert entry.caching is None
+    wl, calls = task((line(n) for n in (1, 2, 3)), volume=Volume(10_000, Per.DAY))
+    unit = total(entry, wl, calls)
+    assert unit.total.cached_input_tokens == unit.total.cache_write_tokens == 0
+    assert unit.total.cost.total == unit.uncached_usd == cost
+    assert unit.cache.across is None
+
+
+def test_bedrock_requests_without_breakpoints_say_how_they_are_priced():
+    wl, calls = task(line(n, ttl=None) for n in (1, 2, 3))
+    unit = total(BEDROCK_SONNET, wl, calls)
+    assert unit.total.cost.total == unit.uncached_usd == D("0.0333")
+    assert unit.cache.notes == (
+        "note: the requests mark no cache_control breakpoints, and costcalc counts bedrock's "
+        "prompt cache only at them: its models are priced without prompt caching",
+    )
 
 
 # ------------------------------------------------------------- across units at volume
@@ -239,6 +334,14 @@ def test_across_units_anthropic_reads_only_up_to_a_breakpoint_in_the_head():
     unit = total(SONNET, wl, calls)  # the only breakpoint is on the message, not the head
     assert not unit.cache.across.applies
     assert "no cache_control breakpoint in the shared head" in unit.cache.across.why
+
+
+def test_across_units_claude_on_bedrock_lives_five_minutes():
+    wl, calls = task([line(1)], volume=Volume(10_000, Per.DAY), unit=Unit.CALL)
+    unit = total(BEDROCK_US_SONNET, wl, calls)
+    # one call every 8.64 s reads the head: 3,000 x 0.33 + 200 x 3.30 + 100 x 16.50 = 3,300
+    assert (unit.cache.across.applies, unit.cache.across.ttl_s) == (True, 300)
+    assert unit.total.cost.total == D("0.0033")
 
 
 # ------------------------------------------------------------- OpenAI GPT-5.6: its own breakpoint

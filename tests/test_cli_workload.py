@@ -355,14 +355,48 @@ def test_anthropic_breakpoints_in_a_batch_file_are_written_once_then_read(tmp_pa
     assert "note: cache breakpoints are ignored on openai's models that cache" in result.stderr
 
 
+def test_claude_on_bedrock_and_vertex_caches_at_the_breakpoints_and_nova_does_not(tmp_path):
+    batch = _anthropic_batch(tmp_path / "b.jsonl")
+    bedrock, vertex, nova = (
+        "bedrock/us.anthropic.claude-sonnet-4-6",
+        "vertex/vertex_ai/claude-sonnet-4-6",
+        "bedrock/amazon.nova-pro-v1:0",
+    )
+    out = data(_bundled_run(batch, *(a for m in (bedrock, vertex, nova) for a in ("-m", m))))
+    # us. Sonnet 4.6 on Bedrock: $3.30 input, $4.125 5-minute write, $0.33 read, $16.50 output
+    # per 1M; on Vertex AI Anthropic's $3, $3.75, $0.30, $15
+    for model, (inp, write, read, output) in {
+        bedrock: ("3.30", "4.125", "0.33", "16.50"),
+        vertex: ("3", "3.75", "0.30", "15"),
+    }.items():
+        first, *rest = _rows(out, model)
+        written = first["cache_write_tokens"]
+        assert written > 1024 and first["cached_input_tokens"] == 0
+        assert [(r["cached_input_tokens"], r["cache_write_tokens"]) for r in rest] == [
+            (written, 0),
+            (written, 0),
+        ]
+        plain = first["input_tokens"] - written
+        assert (
+            first["cost_usd"]["total"]
+            == (D(written) * D(write) + plain * D(inp) + 100 * D(output)) / 10**6
+        )
+        plain = rest[0]["input_tokens"] - written
+        assert (
+            rest[0]["cost_usd"]["total"]
+            == (D(written) * D(read) + plain * D(inp) + 100 * D(output)) / 10**6
+        )
+    assert all(r["cached_input_tokens"] == r["cache_write_tokens"] == 0 for r in _rows(out, nova))
+
+
 def test_a_batch_file_without_breakpoints_is_not_cached_on_anthropic(tmp_path):
     batch = _anthropic_batch(tmp_path / "b.jsonl", breakpoint=False)
     result = _bundled_run(batch, "-m", "claude-sonnet-4-6")
     out = data(result)
     assert all(r["cached_input_tokens"] == r["cache_write_tokens"] == 0 for r in out["estimates"])
     assert (
-        "note: the requests mark no cache_control breakpoints, and anthropic caches only at "
-        "them: its models are priced without prompt caching"
+        "note: the requests mark no cache_control breakpoints, and costcalc counts anthropic's "
+        "prompt cache only at them: its models are priced without prompt caching"
     ) in result.stderr
 
 

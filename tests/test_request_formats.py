@@ -168,3 +168,23 @@ def test_jsonl_errors_name_the_line():
             '{"prompt": "ok"}\n{"custom_id": "a", "body": {"messages": [3]}}\n', "b.jsonl", "jsonl"
         )
     assert str(err.value) == "b.jsonl:2: body.messages[0]: expected an object, got a number"
+
+
+def test_a_bedrock_or_vertex_anthropic_body_is_read_with_its_breakpoints():
+    # InvokeModel on Bedrock and rawPredict on Vertex AI take the Messages body with an
+    # anthropic_version instead of a model; it is a setting, not text the model reads
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 100,
+        "messages": [
+            {"role": "user", "content": [
+                {"type": "text", "text": "A long contract.",
+                 "cache_control": {"type": "ephemeral", "ttl": "1h"}},
+                {"type": "text", "text": "Is clause 2 enforceable?"},
+            ]},
+        ],
+    }  # fmt: skip
+    (r,) = read_requests(json.dumps(body), "body.json", "auto")
+    assert r.family == "anthropic" and r.model is None and not r.warnings
+    first, second = r.messages[0].parts
+    assert (first.cache, first.cache_ttl, second.cache) == (True, "1h", False)

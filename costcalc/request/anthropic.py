@@ -10,10 +10,11 @@ from costcalc.request.reader import Reader, join, kind_of
 
 NAME = "anthropic"
 
+# anthropic_version: what the body carries on Bedrock (InvokeModel) and Vertex AI instead of model
 SETTINGS = {
     "model", "max_tokens", "metadata", "stop_sequences", "stream", "temperature", "top_k",
     "top_p", "thinking", "service_tier", "container", "mcp_servers", "context_management",
-    "betas",
+    "betas", "anthropic_version",
 }  # fmt: skip
 CONTENT = {"messages", "system", "tools", "tool_choice", "output_format"}
 _OWN_BLOCKS = {"tool_use", "tool_result", "document", "thinking", "redacted_thinking"}
@@ -22,7 +23,7 @@ _OWN_BLOCKS = {"tool_use", "tool_result", "document", "thinking", "redacted_thin
 def detect(data: object) -> bool:
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         return False
-    if "system" in data or "stop_sequences" in data or "top_k" in data:
+    if any(key in data for key in ("system", "stop_sequences", "top_k", "anthropic_version")):
         return True
     model = data.get("model")
     if isinstance(model, str) and model.lower().startswith(("claude", "anthropic")):
