@@ -101,6 +101,18 @@ def test_a_breakpoint_below_the_minimum_caches_nothing():
     assert unit.saved_usd == 0
 
 
+@pytest.mark.parametrize(
+    ("model", "cached"), [("claude-opus-4-7", 2000), ("claude-opus-4-6", 4000)]
+)
+def test_the_larger_minimums_of_some_anthropic_models(model, cached):
+    # Opus 4.7 caches from 2,048 tokens, Opus 4.6 from 4,096: just under caches nothing
+    entry = CATALOG.resolve(model)
+    wl, calls = task(line(n, system=cached) for n in (1, 2))
+    assert total(entry, wl, calls).total.cache_write_tokens == 0
+    wl, calls = task(line(n, system=cached + 100) for n in (1, 2))
+    assert total(entry, wl, calls).total.cache_write_tokens == cached + 100
+
+
 def test_a_one_hour_breakpoint_writes_at_the_one_hour_price():
     wl, calls = task(line(n, ttl="1h") for n in (1, 2, 3))
     unit = total(SONNET, wl, calls)
