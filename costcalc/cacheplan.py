@@ -15,6 +15,8 @@ it writes, by the model's ``caching:`` rule from the tables (:mod:`costcalc.cata
   after it (Anthropic's look-back); it writes from there to its last breakpoint,
   at the breakpoints' TTL (their ``ttl``, else ``--cache-ttl``; a call whose
   writes mix 5m and 1h breakpoints is priced all at 1h, never less than billed).
+  A ``cache_control`` on the request itself (Anthropic's automatic caching, where
+  the rule has ``auto_breakpoint``) is a breakpoint on the request's last block.
   Requests without breakpoints cache nothing. A planned conversation (``--turns``)
   has no requests: it assumes the application marks, on each call, the part the
   next call reuses, and the last call writes nothing.
@@ -94,7 +96,7 @@ def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CacheP
     notes: list[str] = []
     if rule.mode == "automatic":
         uses = _automatic(rule, calls)
-        if any(b.ttl is not None for c in calls for b in c.blocks):
+        if any(b.ttl is not None or b.auto is not None for c in calls for b in c.blocks):
             notes.append(
                 f"note: cache breakpoints are ignored on {entry.provider}'s models that cache "
                 f"prefixes on their own: {entry.provider} decides"
@@ -108,7 +110,7 @@ def plan(entry: ModelEntry, workload: Workload, calls: Sequence[Call]) -> CacheP
             and not any(u.cached or u.written for u in uses)
             and (len(calls) > 1 or workload.volume is not None)
             and any(c.blocks for c in calls)  # request bodies, not plain text
-            and not any(b.ttl is not None for c in calls for b in c.blocks)
+            and not any(_mark(rule, b) is not None for c in calls for b in c.blocks)
         ):
             notes.append(
                 f"note: the requests mark no cache_control breakpoints, and costcalc counts "
@@ -157,7 +159,7 @@ def _valid_breakpoints(rule: Caching, blocks: tuple[Block, ...]) -> tuple[list[i
     Anthropic prices the first four marked (it refuses more). A cache with its own
     breakpoint (``implicit``) writes that one and the latest marked, four in all.
     """
-    marked = [i for i, b in enumerate(blocks) if b.ttl is not None]
+    marked = [i for i, b in enumerate(blocks) if _mark(rule, b) is not None]
     if rule.implicit:
         own = [i for i, b in enumerate(blocks) if b.implicit]
         room = MAX_BREAKPOINTS - len(own)
@@ -194,7 +196,7 @@ def _breakpoints(
         end = blocks[valid[-1]].end
         ttl: CacheTTL | None = None  # an implicit cache's writes cost the same at every ttl
         if not rule.implicit:
-            ttls = {_ttl(blocks[j].ttl, default) for j in valid if blocks[j].end > read}
+            ttls = {_ttl(_mark(rule, blocks[j]), default) for j in valid if blocks[j].end > read}
             ttl = CacheTTL.ONE_HOUR if CacheTTL.ONE_HOUR in ttls else CacheTTL.FIVE_MINUTES
             ttl = ttl if ttls else None
         uses.append(CacheUse(read, max(0, end - read), ttl))
@@ -216,6 +218,15 @@ def _breakpoints(
                 f"the first {MAX_BREAKPOINTS} are priced"
             )
     return uses
+
+
+def _mark(rule: Caching, block: Block) -> str | None:
+    """The ttl of the breakpoint that ends ``block`` under ``rule`` ("" the default), or None:
+    one the request marks there, else the one its automatic caching puts there (where the
+    rule's host supports that)."""
+    if block.ttl is not None:
+        return block.ttl
+    return block.auto if rule.auto_breakpoint else None
 
 
 def _ttl(value: str | None, default: CacheTTL) -> CacheTTL:
@@ -248,7 +259,7 @@ def _across(
         prefix = points[-1].end if points else 0
         ttl = wl.cache_ttl
         if points and not rule.implicit:
-            ttl = _ttl(points[-1].ttl, wl.cache_ttl)
+            ttl = _ttl(_mark(rule, points[-1]), wl.cache_ttl)
     else:
         prefix = rule.cacheable(head[-1].end) if head else 0
         ttl = wl.cache_ttl

@@ -356,6 +356,38 @@ def test_across_units_claude_on_bedrock_lives_five_minutes():
     assert unit.total.cost.total == D("0.0033")
 
 
+# ------------------------------------------------------------- Anthropic's automatic caching
+
+
+def test_a_cache_control_on_the_request_is_a_breakpoint_on_its_last_block():
+    # a conversation's two calls, with cache_control on the request itself (no block marks)
+    sys_block = Block(hash("sys"), 3000, None, True)
+    user1 = Block(hash((sys_block.key, "u1")), 3200, None)
+    reply = Block(hash((user1.key, "a1")), 3300, None)
+    user2 = Block(hash((reply.key, "u2")), 3500, None)
+    calls = (
+        Call(3200, blocks=(sys_block, user1._replace(auto=""))),
+        Call(3500, blocks=(sys_block, user1, reply, user2._replace(auto=""))),
+    )
+    wl, calls = task(calls)
+    unit = total(SONNET, wl, calls)
+    # call 1 writes 3,200: 3,200 x 3.75 + 100 x 15 = 13,500
+    # call 2 reads 3,200 and writes 300: 3,200 x 0.30 + 300 x 3.75 + 1,500 = 3,585
+    assert [
+        (p.estimate.cached_input_tokens, p.estimate.cache_write_tokens) for p in unit.parts
+    ] == [
+        (0, 3200),
+        (3200, 300),
+    ]
+    assert unit.total.cost.total == D("0.017085")
+    # Bedrock does not support automatic caching: no breakpoint, no caching, a note
+    bedrock = CATALOG.resolve("global.anthropic.claude-sonnet-4-6")
+    unit = total(bedrock, wl, calls)
+    assert unit.total.cached_input_tokens == unit.total.cache_write_tokens == 0
+    assert unit.total.cost.total == D("0.0231")  # 3,200 x 3 + 1,500 + 3,500 x 3 + 1,500
+    assert "mark no cache_control breakpoints" in unit.cache.notes[0]
+
+
 # ------------------------------------------------------------- OpenAI GPT-5.6: its own breakpoint
 
 GPT56 = CATALOG.resolve("gpt-5.6")  # input $4, cache read $0.40, cache write $5, output $20

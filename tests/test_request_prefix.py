@@ -79,6 +79,20 @@ def test_a_cache_control_that_is_not_an_object_is_a_warning_and_no_breakpoint():
     assert not any("sk-secret-value" in w for w in request.warnings)
 
 
+def test_a_cache_control_on_the_request_marks_the_last_block_for_automatic_caching():
+    body = anthropic_body("Is clause 4 valid?")
+    body["cache_control"] = {"type": "ephemeral", "ttl": "1h"}
+    request = parse(body)
+    assert request.cache_auto == "1h" and not request.warnings
+    found, _ = profile(body)
+    assert [b.auto for b in found] == [None] * (len(found) - 1) + ["1h"]  # the message's
+    del body["cache_control"]
+    assert parse(body).cache_auto is None
+    body["cache_control"] = "yes please"
+    request = parse(body)
+    assert request.cache_auto is None and "expected an object" in request.warnings[0]
+
+
 def openai_body(*, mark_system=False, ttl=None, options=None, responses=False, tail=()):
     mark = {"prompt_cache_breakpoint": {"mode": "explicit", **({"ttl": ttl} if ttl else {})}}
     system = {"type": "input_text" if responses else "text", "text": SYSTEM}

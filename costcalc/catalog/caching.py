@@ -15,7 +15,10 @@ survives between units of work. ``implicit: last_message`` (explicit mode;
 OpenAI's GPT-5.6 family) says the provider also places a breakpoint of its own
 at the end of the request's last message unless the request turns it off,
 keeps a request's latest breakpoints, and matches a prefix written at any
-earlier breakpoint. A model's section replaces the file's whole.
+earlier breakpoint. ``auto_breakpoint: true`` (explicit mode; Anthropic's own
+API) says a ``cache_control`` on the request itself puts a breakpoint on the
+request's last block (Anthropic's automatic caching). A model's section
+replaces the file's whole.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from costcalc.catalog.yamlsrc import Map
 MODES = ("automatic", "explicit", "none")
 WRITES = ("input", "cache_write")
 IMPLICIT = ("last_message",)
-CACHING_KEYS = ("mode", "min_tokens", "granularity", "writes", "ttl_s", "implicit", "source")
+CACHING_KEYS = (
+    "mode", "min_tokens", "granularity", "writes", "ttl_s", "implicit", "auto_breakpoint", "source",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Caching:
     source: str | None = None
     ttl_s: int | None = None  # how long a cached prefix lives unused; None: not published
     implicit: str | None = None  # explicit mode: "last_message" (OpenAI's own breakpoint too)
+    auto_breakpoint: bool = False  # a cache_control on the request marks its last block
 
     def cacheable(self, prefix_tokens: int) -> int:
         """How much of a prefix of ``prefix_tokens`` the provider can serve from its cache."""
@@ -70,6 +76,18 @@ def caching_of(m: Map, key_path: str, default: Caching | None, chk: Checker) -> 
             values[key] = c[key]
     if "implicit" in values and c.get("mode") != "explicit":
         chk.add(c.where("implicit"), f"{at}.implicit", "only an explicit cache has one")
+    if "auto_breakpoint" in c:
+        flag = c["auto_breakpoint"]
+        if not isinstance(flag, bool):
+            chk.add(c.where("auto_breakpoint"), f"{at}.auto_breakpoint", "expected true or false")
+        elif flag and (c.get("mode") != "explicit" or "implicit" in c):
+            chk.add(
+                c.where("auto_breakpoint"),
+                f"{at}.auto_breakpoint",
+                "only an explicit cache without an implicit breakpoint has one",
+            )
+        else:
+            values["auto_breakpoint"] = flag
     if "mode" not in c:
         chk.add(c.line, f"{at}.mode", f"missing (one of {', '.join(MODES)})")
     for key in ("min_tokens", "granularity", "ttl_s"):

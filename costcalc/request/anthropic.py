@@ -16,7 +16,7 @@ SETTINGS = {
     "top_p", "thinking", "service_tier", "container", "mcp_servers", "context_management",
     "betas", "anthropic_version",
 }  # fmt: skip
-CONTENT = {"messages", "system", "tools", "tool_choice", "output_format"}
+CONTENT = {"messages", "system", "tools", "tool_choice", "output_format", "cache_control"}
 _OWN_BLOCKS = {"tool_use", "tool_result", "document", "thinking", "redacted_thinking"}
 
 
@@ -60,6 +60,7 @@ def parse(data: object, location: Location) -> tuple[Request, ...]:
         r.unknown(m, {"role", "content"}, at)
         role = r.text(m.get("role"), join(at, "role"))
         messages.append(Message(role, tuple(_blocks(r, m.get("content"), join(at, "content"))), at))
+    auto, ttl = _cache_control(r, body.get("cache_control"), "")
     model = body.get("model")
     output = body.get("output_format")
     return (
@@ -75,6 +76,7 @@ def parse(data: object, location: Location) -> tuple[Request, ...]:
             model=model if isinstance(model, str) else None,
             max_output_tokens=r.whole(body.get("max_tokens"), "max_tokens"),
             warnings=tuple(r.warnings),
+            cache_auto=(ttl or "") if auto else None,
         ),
     )
 

@@ -112,6 +112,9 @@ class Request:
     # a cache that places its own breakpoint at the last message may (OpenAI's
     # prompt_cache_options mode "explicit" turns that off)
     cache_implicit: bool = True
+    # Anthropic's automatic caching: a cache_control on the request itself, whose
+    # breakpoint the cache puts on the last block: its ttl ("" the default); None: none
+    cache_auto: str | None = None
 
     @property
     def where(self) -> str:

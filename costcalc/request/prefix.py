@@ -39,6 +39,9 @@ class Block(NamedTuple):
     # a cache that places its own breakpoint puts it here: the end of the last message
     # not from the assistant, unless the request turns that off (Request.cache_implicit)
     implicit: bool = False
+    # Anthropic's automatic caching asked by the request: a breakpoint on the last block,
+    # with this ttl ("" the default), where the host supports it; None: not asked
+    auto: str | None = None
 
 
 def _part_id(part: Part) -> tuple:
@@ -137,6 +140,8 @@ def blocks(request: Request, count: RequestCount, scale) -> tuple[Block, ...]:
         out.append(Block(key, scale(text) + fixed, ttl, head, text, fixed))
     if last is not None and request.cache_implicit:
         out[last] = out[last]._replace(implicit=True)
+    if out and request.cache_auto is not None:
+        out[-1] = out[-1]._replace(auto=request.cache_auto)
     return tuple(out)
 
 
