@@ -333,7 +333,8 @@ def count_sources(
                 skips[i] = Skipped(src.path, skip.reason)
                 continue
             results[i] = [one]
-        rest = [i for i in range(len(sources)) if i not in set(streamed)]
+        done = set(streamed)
+        rest = [i for i in range(len(sources)) if i not in done]
         futures = {
             i: pools.threads().submit(
                 _count_one, sources[i], tok, fmt, pools, stdin, progress, pick, parsed

@@ -3,8 +3,9 @@
 Threads do not scale tiktoken's encoder. Its regular-expression engine keeps
 scratch space in pools that only the pool's first thread reaches without a
 lock; every other thread takes a locked slow path, per search. On two cores,
-two threads of ``encode_ordinary`` ran 1.4-1.5x as fast as one, and two
-processes 1.9-2.0x (``benchmarks/bench_count.py --only workers`` prints both).
+two threads of ``encode_ordinary`` ran 1.4-1.8x as fast as one (and at times
+slower than one), two processes 1.9-2.0x (``benchmarks/bench_count.py --only
+workers`` prints both).
 
 So on Linux a long text is counted by ``fork``-ed worker processes: each one
 inherits the tokenizer this process already built (no second load), counts on
