@@ -507,3 +507,34 @@ def test_caching_never_costs_more_and_a_file_is_the_sum_of_its_lines(system, use
     assert unit.total.cost.total == sum(p.estimate.cost.total for p in unit.parts)
     if len(users) > 1 or (volume is not None and unit.cache.across.applies):
         assert unit.total.cost.total <= unit.uncached_usd
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    system=st.integers(0, 5000),
+    users=st.lists(st.integers(1, 3000), min_size=1, max_size=6),
+    marked=st.booleans(),
+    implicit=st.booleans(),
+    calls=st.sampled_from([None, 10, 100_000]),
+)
+def test_gpt_5_6_never_reads_or_writes_more_than_a_call_sends(
+    system, users, marked, implicit, calls
+):
+    task_calls = []
+    for n, u in enumerate(users):
+        c = line56(n, marked=marked, implicit=implicit)
+        sys_block, user_block = c.blocks
+        blocks = (sys_block._replace(end=system), user_block._replace(end=system + u))
+        task_calls.append(Call(system + u, blocks=blocks, label=c.label))
+    volume = Volume(calls, Per.DAY) if calls else None
+    wl, cs = task(task_calls, volume=volume)
+    unit = total(GPT56, wl, cs)
+    assert unit.total.cost.total == sum(p.estimate.cost.total for p in unit.parts)
+    for call, part in zip(cs, unit.parts, strict=True):
+        e = part.estimate
+        assert e.cached_input_tokens + e.cache_write_tokens <= call.input_tokens
+        # a prefix is only ever written up to a breakpoint of at least 1,024 tokens
+        if e.cache_write_tokens:
+            assert e.cached_input_tokens + e.cache_write_tokens >= 1024
+        if not marked and not implicit:
+            assert e.cached_input_tokens == e.cache_write_tokens == 0
