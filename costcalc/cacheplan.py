@@ -13,8 +13,9 @@ it writes, by the model's ``caching:`` rule from the tables (:mod:`costcalc.cata
   rule's minimum caches nothing. Call k reads the longest prefix an earlier call
   wrote at a breakpoint, where call k has a breakpoint at it or at most 20 blocks
   after it (Anthropic's look-back); it writes from there to its last breakpoint,
-  at the breakpoints' TTL (their ``ttl``, else ``--cache-ttl``; a call whose
-  writes mix 5m and 1h breakpoints is priced all at 1h, never less than billed).
+  at the breakpoints' TTL (their ``ttl``, else ``--cache-ttl``; where a call's
+  breakpoints mix them, the 1-hour ones come first, and the tokens up to the last
+  of them are written at the 1-hour price, the rest at the 5-minute one).
   A ``cache_control`` on the request itself (Anthropic's automatic caching, where
   the rule has ``auto_breakpoint``) is a breakpoint on the request's last block.
   Requests without breakpoints cache nothing. A planned conversation (``--turns``)
@@ -66,6 +67,7 @@ class CacheUse:
     cached: int = 0
     written: int = 0
     ttl: CacheTTL | None = None  # the writes' TTL when the requests set it; None: --cache-ttl
+    written_1h: int = 0  # of ``written``, at the 1-hour price (ttl 5m: the breakpoints mix)
 
 
 @dataclass(frozen=True)
@@ -195,11 +197,16 @@ def _breakpoints(
                 break
         end = blocks[valid[-1]].end
         ttl: CacheTTL | None = None  # an implicit cache's writes cost the same at every ttl
+        hour = 0  # tokens written at the 1-hour price when the ttls mix
         if not rule.implicit:
-            ttls = {_ttl(_mark(rule, blocks[j]), default) for j in valid if blocks[j].end > read}
-            ttl = CacheTTL.ONE_HOUR if CacheTTL.ONE_HOUR in ttls else CacheTTL.FIVE_MINUTES
-            ttl = ttl if ttls else None
-        uses.append(CacheUse(read, max(0, end - read), ttl))
+            ttls = {j: _ttl(_mark(rule, blocks[j]), default) for j in valid if blocks[j].end > read}
+            kinds = set(ttls.values())
+            ttl = next(iter(kinds)) if len(kinds) == 1 else None
+            if len(kinds) > 1:  # 1-hour entries come first: up to the last one at 1 hour
+                ttl = CacheTTL.FIVE_MINUTES
+                last_hour = max(j for j, t in ttls.items() if t is CacheTTL.ONE_HOUR)
+                hour = blocks[last_hour].end - read
+        uses.append(CacheUse(read, max(0, end - read), ttl, hour))
         written.update(blocks[j].key for j in valid)
     if over:
         label, marked = over[0]
@@ -299,7 +306,8 @@ def _read_first(use: CacheUse, prefix: int, rule: Caching) -> CacheUse:
     """The first call of a unit reads the shared head; it writes only beyond it."""
     cached = max(use.cached, prefix)
     written = max(0, use.cached + use.written - cached) if rule.mode == "explicit" else 0
-    return replace(use, cached=cached, written=written)
+    hour = max(0, use.cached + use.written_1h - cached) if use.written_1h else 0
+    return replace(use, cached=cached, written=written, written_1h=min(hour, written))
 
 
 def _priced(
@@ -312,7 +320,14 @@ def _priced(
             sel = Selection(wl.service_tier, wl.batch, use.ttl or wl.cache_ttl, wl.at)
             rates = rates_for(entry, call.input_tokens, sel)
             explicit = rule.mode == "explicit"
-            if rates.cached_input is None or (explicit and rates.cache_write is None):
+            hour = replace(sel, cache_ttl=CacheTTL.ONE_HOUR)
+            if (
+                rates.cached_input is None
+                or (explicit and rates.cache_write is None)
+                or (
+                    use.written_1h and rates_for(entry, call.input_tokens, hour).cache_write is None
+                )
+            ):
                 use = CacheUse()  # nothing can be written, so nothing is there to read
         out.append(use)
     return out

@@ -8,7 +8,7 @@ float in seconds, or None when the table has no throughput to support it.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from costcalc.catalog.entry import ModelEntry, Prices
@@ -47,6 +47,9 @@ class Request:
     at: _dt.datetime | None = None  # when the call is made (UTC); None: now
     cached_tokens: int | None = None
     cache_write_tokens: int | None = None
+    # of cache_write_tokens, those written at the 1-hour price while the rest are at
+    # ``cache_ttl``'s (a request whose breakpoints mix 1-hour and 5-minute ttls)
+    cache_write_1h_tokens: int = 0
 
     @property
     def selection(self) -> Selection:
@@ -60,6 +63,7 @@ class Request:
             "reasoning_tokens",
             "cached_tokens",
             "cache_write_tokens",
+            "cache_write_1h_tokens",
         ):
             value = getattr(self, name)
             if value is None and name.startswith("cache"):
@@ -81,6 +85,8 @@ class Request:
             )
         if (self.cached_tokens or 0) + (self.cache_write_tokens or 0) > self.input_tokens:
             raise CostcalcError("cached + cache-write tokens must not exceed the input tokens")
+        if self.cache_write_1h_tokens > (self.cache_write_tokens or 0):
+            raise CostcalcError("1-hour cache-write tokens must not exceed the cache-write tokens")
 
 
 @dataclass(frozen=True)
@@ -207,7 +213,14 @@ def call_cost(entry: ModelEntry, request: Request) -> tuple[Cost, Rates, tuple[i
     output_price = need(entry, rates, "output")
     cost_input = _per_token(uncached, input_price)
     cost_cached = _per_token(cached, need(entry, rates, "cached_input")) if cached else ZERO
-    cost_write = _per_token(write, need(entry, rates, "cache_write")) if write else ZERO
+    cost_write = ZERO
+    long = request.cache_write_1h_tokens  # written at the 1-hour price, the rest at the ttl's
+    if write > long:
+        cost_write = _per_token(write - long, need(entry, rates, "cache_write"))
+    if long:
+        hour = replace(request.selection, cache_ttl=CacheTTL.ONE_HOUR)
+        hour_rates = rates_for(entry, request.input_tokens, hour)
+        cost_write += _per_token(long, need(entry, hour_rates, "cache_write"))
     cost_output = _per_token(request.output_tokens + request.reasoning_tokens, output_price)
     total = cost_input + cost_cached + cost_write + cost_output
     return (

@@ -66,12 +66,13 @@ def _request(
     cached_fraction, cache_write_fraction = ZERO, ZERO
     cached: int | None = None
     written: int | None = None
+    written_1h = 0
     if spec.fixed:
         cached_fraction = spec.cached_fraction or ZERO
         cache_write_fraction = spec.cache_write_fraction or ZERO
     else:
         use = use or CacheUse()
-        cached, written = use.cached, use.written
+        cached, written, written_1h = use.cached, use.written, use.written_1h
     ttl = (use.ttl if use is not None else None) or workload.cache_ttl
     return Request(
         input_tokens=call.input_tokens,
@@ -86,6 +87,7 @@ def _request(
         at=workload.at,
         cached_tokens=cached,
         cache_write_tokens=written,
+        cache_write_1h_tokens=written_1h,
     )
 
 
@@ -95,12 +97,8 @@ def _without_cache(est: Estimate) -> Decimal:
     rates = est.rates
     if rates is None or rates.input is None:
         return est.cost.total
-    extra = ZERO
-    if est.cached_input_tokens and rates.cached_input is not None:
-        extra += est.cached_input_tokens * (rates.input - rates.cached_input)
-    if est.cache_write_tokens and rates.cache_write is not None:
-        extra += est.cache_write_tokens * (rates.input - rates.cache_write)
-    return est.cost.total + extra.scaleb(-6)
+    plain = (est.cached_input_tokens + est.cache_write_tokens) * rates.input
+    return est.cost.total - est.cost.cached_input - est.cost.cache_write + plain.scaleb(-6)
 
 
 def _sum_latency(parts: Sequence[Estimate]) -> Latency:

@@ -120,6 +120,19 @@ def test_a_one_hour_breakpoint_writes_at_the_one_hour_price():
     assert unit.total.cost.total == D("0.0261")
 
 
+def test_mixed_ttls_write_up_to_the_last_1_hour_breakpoint_at_the_1_hour_price():
+    # a 1-hour breakpoint on the system prompt and a 5-minute one on each line's message
+    wl, calls = task(line(n, ttl="1h", marks="5m") for n in (1, 2))
+    unit = total(SONNET, wl, calls)
+    uses = [(p.estimate.cached_input_tokens, p.estimate.cache_write_tokens) for p in unit.parts]
+    assert uses == [(0, 3200), (3000, 200)]
+    # line 1: 3,000 x 6 + 200 x 3.75 + 1,500 = 20,250 (all at 1 hour would be 20,700)
+    # line 2: 3,000 x 0.30 + 200 x 3.75 + 1,500 = 3,150
+    assert [p.estimate.cost.total for p in unit.parts] == [D("0.02025"), D("0.00315")]
+    # without caching: 2 x (3,200 x 3 + 1,500) = 22,200
+    assert unit.uncached_usd == D("0.0222")
+
+
 def test_a_breakpoint_on_the_last_message_writes_the_whole_request():
     # breakpoints on the system prompt and on each line's own message: each line writes its
     # 200 tokens past the cached system prompt, which no later line reads

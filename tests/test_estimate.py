@@ -210,3 +210,18 @@ def test_batch_and_cache_never_cost_more(i, o, f):
         standard = estimate(entry, Request(i, o)).cost.total
         assert estimate(entry, Request(i, o, batch=True)).cost.total <= standard
         assert estimate(entry, Request(i, o, cached_fraction=f)).cost.total <= standard
+
+
+def test_cache_writes_split_between_the_1_hour_and_the_ttl_s_price():
+    from costcalc.catalog import load_catalog
+    from costcalc.estimate import call_cost
+
+    sonnet = load_catalog([]).resolve("claude-sonnet-4-6")  # $3 in, $3.75 5m write, $6 1h write
+    request = Request(
+        input_tokens=4000, cached_tokens=0, cache_write_tokens=3000, cache_write_1h_tokens=1000
+    )
+    cost, _, _ = call_cost(sonnet, request)
+    # 1,000 x 3 + 2,000 x 3.75 + 1,000 x 6 = 16,500
+    assert cost.cache_write == D("0.0135") and cost.total == D("0.0165")
+    with pytest.raises(CostcalcError, match="1-hour cache-write tokens"):
+        Request(input_tokens=10, cache_write_tokens=1, cache_write_1h_tokens=2)
