@@ -329,17 +329,21 @@ def _rows(out, model):
     return [e for e in out["estimates"] if e["model"] == model]
 
 
+def _written_once_then_read(rows):
+    """(first row, later rows, prefix size): the first writes the shared prefix, the rest
+    read it."""
+    first, *rest = rows
+    written = first["cache_write_tokens"]
+    assert written > 1024 and first["cached_input_tokens"] == 0
+    assert [(r["cached_input_tokens"], r["cache_write_tokens"]) for r in rest] == [(written, 0)] * 2
+    return first, rest, written
+
+
 def test_anthropic_breakpoints_in_a_batch_file_are_written_once_then_read(tmp_path):
     batch = _anthropic_batch(tmp_path / "b.jsonl")
     result = _bundled_run(batch, "-m", "claude-sonnet-4-6", "-m", "gpt-4o")
     out = data(result)
-    first, *rest = _rows(out, "anthropic/claude-sonnet-4-6")
-    written = first["cache_write_tokens"]
-    assert written > 1024 and first["cached_input_tokens"] == 0
-    assert [(r["cached_input_tokens"], r["cache_write_tokens"]) for r in rest] == [
-        (written, 0),
-        (written, 0),
-    ]
+    first, rest, written = _written_once_then_read(_rows(out, "anthropic/claude-sonnet-4-6"))
     # Sonnet: $3 input, $3.75 5-minute write, $0.30 read, $15 output per 1M
     plain = first["input_tokens"] - written
     assert first["cost_usd"]["total"] == (D(written) * D("3.75") + plain * 3 + 1500) / 10**6
@@ -369,13 +373,7 @@ def test_claude_on_bedrock_and_vertex_caches_at_the_breakpoints_and_nova_does_no
         bedrock: ("3.30", "4.125", "0.33", "16.50"),
         vertex: ("3", "3.75", "0.30", "15"),
     }.items():
-        first, *rest = _rows(out, model)
-        written = first["cache_write_tokens"]
-        assert written > 1024 and first["cached_input_tokens"] == 0
-        assert [(r["cached_input_tokens"], r["cache_write_tokens"]) for r in rest] == [
-            (written, 0),
-            (written, 0),
-        ]
+        first, rest, written = _written_once_then_read(_rows(out, model))
         plain = first["input_tokens"] - written
         assert (
             first["cost_usd"]["total"]
