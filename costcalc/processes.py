@@ -16,19 +16,20 @@ Elsewhere (no ``fork``, or a fork that fails) the thread pool counts as before.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor
 from contextlib import contextmanager
 
 from costcalc.errors import CostcalcError
 from costcalc.inputs import decode_utf8
 from costcalc.tokenizers import Counter, Cuts, TokenizerSpec, counter
+
+# multiprocessing and the process pool are imported when a long text is counted: a
+# short prompt's start-up does not pay for them
 
 __all__ = ["PROCESS_CHUNK_BYTES", "available", "count_part", "counting_processes"]
 
@@ -47,9 +48,12 @@ def available() -> bool:
     main thread (a program that calls costcalc from a thread of its own keeps threads)."""
     if os.environ.get("COSTCALC_COUNT_THREADS", "") not in ("", "0"):
         return False  # asked to count on threads (for comparison, or a fork-hostile host)
+    if not sys.platform.startswith("linux"):
+        return False
+    import multiprocessing
+
     return (
-        sys.platform.startswith("linux")
-        and "fork" in multiprocessing.get_all_start_methods()
+        "fork" in multiprocessing.get_all_start_methods()
         and threading.current_thread() is threading.main_thread()
     )
 
@@ -142,6 +146,10 @@ def counting_processes(spec: TokenizerSpec, n: int) -> Iterator[Executor | None]
     if not available() or spec.cuts is Cuts.NONE:
         yield None
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     from costcalc.tokens import return_freed_blocks
 
     count = counter(spec)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import os
 import random
@@ -104,7 +105,7 @@ def test_no_fork_falls_back_to_threads(tmp_path, small_chunks, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError("fork refused")
 
-    monkeypatch.setattr(processes.ProcessPoolExecutor, "submit", refuse)
+    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "submit", refuse)
     path = tmp_path / "long.txt"
     path.write_bytes(DATA)
     report = count_inputs([str(path)], tokenizer("o200k_base"))
