@@ -78,6 +78,8 @@ class Rates:
 def parse_at(text: str) -> _dt.datetime:
     """``--at``: an ISO 8601 date or date-time; without an offset it is UTC."""
     cleaned = text.strip()
+    if cleaned[-1:] in ("Z", "z"):  # UTC; Python 3.10's fromisoformat wants the offset
+        cleaned = cleaned[:-1] + "+00:00"
     try:
         if len(cleaned) == 10:
             when = _dt.datetime.combine(_dt.date.fromisoformat(cleaned), _dt.time())
