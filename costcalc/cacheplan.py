@@ -165,7 +165,7 @@ def _valid_breakpoints(rule: Caching, blocks: tuple[Block, ...]) -> tuple[list[i
     if rule.implicit:
         own = [i for i, b in enumerate(blocks) if b.implicit]
         room = MAX_BREAKPOINTS - len(own)
-        points = sorted({*own, *(marked[len(marked) - room :] if room > 0 else [])})
+        points = sorted({*own, *(marked[max(0, len(marked) - room) :] if room > 0 else [])})
     else:
         points = marked[:MAX_BREAKPOINTS]
     return [i for i in points if rule.cacheable(blocks[i].end)], len(marked)

@@ -464,6 +464,20 @@ def test_gpt_5_6_keeps_the_latest_breakpoints_and_reads_without_a_look_back_limi
     assert cache.uses[1].cached == 0
 
 
+def test_gpt_5_6_keeps_every_mark_while_there_is_room():
+    # two marks (tools at 1,100 tokens, system at 2,200) and its own breakpoint: 3 of 4
+    tools = Block(hash("tools"), 1100, "", True)
+    system = Block(hash((tools.key, "sys")), 2200, "", True)
+    first = (tools, system, Block(hash((system.key, "u1")), 2300, None, implicit=True))
+    # a later request with other tools: it shares nothing; one with the same tools and
+    # another system prompt reads the 1,100 tokens the first mark wrote
+    other = Block(hash((tools.key, "sys2")), 2500, "", True)
+    second = (tools, other, Block(hash((other.key, "u2")), 2600, None, implicit=True))
+    wl = Workload(unit=Unit.TASK, output=OutputSpec(0))
+    cache = plan(GPT56, wl, (Call(2300, blocks=first), Call(2600, blocks=second)))
+    assert [(u.cached, u.written) for u in cache.uses] == [(0, 2300), (1100, 1500)]
+
+
 def test_gpt_5_6_reads_a_prefix_written_more_than_20_blocks_back():
     head = Block(hash("head"), 2000, "", True)
     first = (head, Block(hash((head.key, "q")), 2100, None, implicit=True))
