@@ -155,20 +155,21 @@ def _assumed(rule: Caching, calls: Sequence[Call]) -> list[CacheUse]:
     return uses
 
 
-def _valid_breakpoints(rule: Caching, blocks: tuple[Block, ...]) -> tuple[list[int], int]:
-    """(the breakpoints that cache something, how many the request marks).
+def _valid_breakpoints(rule: Caching, blocks: tuple[Block, ...]) -> tuple[list[int], int, int]:
+    """(the breakpoints that cache something, how many the request marks, how many marks
+    it may have).
 
     Anthropic prices the first four marked (it refuses more). A cache with its own
     breakpoint (``implicit``) writes that one and the latest marked, four in all.
     """
     marked = [i for i, b in enumerate(blocks) if _mark(rule, b) is not None]
+    own = [i for i, b in enumerate(blocks) if b.implicit] if rule.implicit else []
+    room = MAX_BREAKPOINTS - len(own)
     if rule.implicit:
-        own = [i for i, b in enumerate(blocks) if b.implicit]
-        room = MAX_BREAKPOINTS - len(own)
         points = sorted({*own, *(marked[max(0, len(marked) - room) :] if room > 0 else [])})
     else:
         points = marked[:MAX_BREAKPOINTS]
-    return [i for i in points if rule.cacheable(blocks[i].end)], len(marked)
+    return [i for i in points if rule.cacheable(blocks[i].end)], len(marked), room
 
 
 def _breakpoints(
@@ -179,9 +180,7 @@ def _breakpoints(
     over: list[tuple[str, int]] = []  # requests with too many breakpoints
     for call in calls:
         blocks = call.blocks
-        valid, marked = _valid_breakpoints(rule, blocks)
-        own = sum(1 for b in blocks if b.implicit) if rule.implicit else 0
-        room = MAX_BREAKPOINTS - own
+        valid, marked, room = _valid_breakpoints(rule, blocks)
         if marked > room:
             over.append((call.label or "a request", marked))
         if not valid:
@@ -261,7 +260,7 @@ def _across(
     head = _head(calls)
     explicit = rule.mode == "explicit"
     if explicit and wl.unit is not Unit.TURNS:  # only up to a breakpoint in the head
-        valid, _ = _valid_breakpoints(rule, calls[0].blocks)
+        valid, _, _ = _valid_breakpoints(rule, calls[0].blocks)
         points = [calls[0].blocks[j] for j in valid if j < len(head)]
         prefix = points[-1].end if points else 0
         ttl = wl.cache_ttl
